@@ -1,0 +1,13 @@
+#pragma once
+// Every `carrier` subcommand is defined in its own file and registered here.
+#include <CLI/CLI.hpp>
+
+namespace carrier::cli {
+
+// Registers all subcommands on the app. A subcommand's callback records its exit code.
+void AddCommands(CLI::App& app);
+// The exit code set by the subcommand that ran.
+int ExitCode();
+void SetExitCode(int code);
+
+}  // namespace carrier::cli
