@@ -1,0 +1,775 @@
+// The server: one C++20 coroutine per connection on a strand of a shared io_context run by a
+// fixed pool of threads. Handlers talk to the connection only through commands posted to
+// its strand (read the body, respond, stream chunks); the coroutine waits for them on a
+// timer used as a wake-up signal.
+#include <fcntl.h>
+#include <openssl/ssl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "http/server.h"
+
+namespace carrier::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kFileChunk = 1 << 20;
+
+// A parsed "Range: bytes=..." header against a resource of `size` bytes.
+struct RangeSpec {
+  bool present = false;      // a syntactically valid single byte range was asked for
+  bool satisfiable = false;
+  uint64_t first = 0, last = 0;
+};
+
+bool ParseU64(std::string_view s, uint64_t& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+RangeSpec ParseRange(std::string_view header, uint64_t size) {
+  RangeSpec r;
+  constexpr std::string_view kPrefix = "bytes=";
+  if (header.substr(0, kPrefix.size()) != kPrefix) return r;
+  std::string_view spec = header.substr(kPrefix.size());
+  if (spec.find(',') != std::string_view::npos) return r;  // multiple ranges: serve it all
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return r;
+  std::string_view a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  uint64_t x = 0, y = 0;
+  if (a.empty()) {  // suffix: the last y bytes
+    if (!ParseU64(b, y)) return r;
+    r.present = true;
+    if (y == 0 || size == 0) return r;
+    r.satisfiable = true;
+    r.first = y >= size ? 0 : size - y;
+    r.last = size - 1;
+    return r;
+  }
+  if (!ParseU64(a, x)) return r;
+  if (!b.empty() && (!ParseU64(b, y) || y < x)) return r;
+  r.present = true;
+  if (x >= size) return r;
+  r.satisfiable = true;
+  r.first = x;
+  r.last = b.empty() || y >= size ? size - 1 : y;
+  return r;
+}
+
+std::string RenderHead(int status, const Headers& headers) {
+  std::string out = "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += bhttp::obsolete_reason(bhttp::int_to_status(status));
+  out += "\r\n";
+  for (const auto& [k, v] : headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+bool HasHeaderNamed(const Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (beast::iequals(k, name)) return true;
+  }
+  return false;
+}
+
+int AlpnSelect(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+  // Offer HTTP/1.1 only; a client that wants only h2 continues without ALPN.
+  for (unsigned int i = 0; i < inlen;) {
+    unsigned int len = in[i];
+    if (i + 1 + len > inlen) break;
+    if (len == 8 && std::memcmp(in + i + 1, "http/1.1", 8) == 0) {
+      *out = in + i + 1;
+      *outlen = 8;
+      return SSL_TLSEXT_ERR_OK;
+    }
+    i += 1 + len;
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+}  // namespace
+
+// What an Exchange and a ChunkWriter need from their connection.
+class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void PostReadBody(uint64_t seq, std::shared_ptr<BodySink> sink, uint64_t limit,
+                            std::function<void(Status)> done) = 0;
+  virtual void PostRespond(uint64_t seq, Response response) = 0;
+  virtual void PostChunk(uint64_t seq, std::string data, bool last) = 0;
+  virtual void PostChunkedStart(uint64_t seq, int status, Headers headers,
+                                std::shared_ptr<ChunkWriter> writer) = 0;
+  virtual void Close() = 0;
+};
+
+namespace {
+
+class ChunkWriterImpl : public ChunkWriter {
+ public:
+  ChunkWriterImpl(std::shared_ptr<ConnectionBase> conn, uint64_t seq)
+      : conn_(std::move(conn)), seq_(seq) {}
+
+  bool Write(std::string data) override {
+    if (closed_.load()) return false;
+    if (data.empty()) return true;
+    queued_ += data.size();
+    if (auto c = conn_.lock()) c->PostChunk(seq_, std::move(data), false);
+    return true;
+  }
+  void Close() override {
+    if (closed_.exchange(true)) return;
+    if (auto c = conn_.lock()) c->PostChunk(seq_, {}, true);
+  }
+  bool closed() const override { return closed_.load(); }
+  void OnClosed(std::function<void()> callback) override {
+    std::unique_lock lock(mu_);
+    if (ended_) {
+      lock.unlock();
+      callback();
+      return;
+    }
+    callbacks_.push_back(std::move(callback));
+  }
+  size_t queued_bytes() const override { return queued_.load(); }
+
+  // Connection side.
+  void Written(size_t n) { queued_ -= n; }
+  void Ended() {
+    closed_ = true;
+    std::vector<std::function<void()>> cbs;
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return;
+      ended_ = true;
+      cbs.swap(callbacks_);
+    }
+    for (auto& cb : cbs) cb();
+  }
+
+ private:
+  std::weak_ptr<ConnectionBase> conn_;
+  uint64_t seq_;
+  std::atomic<bool> closed_{false};
+  std::atomic<size_t> queued_{0};
+  std::mutex mu_;
+  bool ended_ = false;
+  std::vector<std::function<void()>> callbacks_;
+};
+
+class ExchangeImpl : public Exchange {
+ public:
+  ExchangeImpl(std::shared_ptr<ConnectionBase> conn, uint64_t seq, Request request)
+      : conn_(std::move(conn)), seq_(seq), request_(std::move(request)) {}
+  ~ExchangeImpl() override {
+    if (!responded_.exchange(true)) {
+      conn_->PostRespond(seq_, Response::Text(500, "handler gave no response\n"));
+    }
+  }
+
+  const Request& request() const override { return request_; }
+
+  void ReadBody(std::shared_ptr<BodySink> sink, uint64_t limit,
+                std::function<void(Status)> done) override {
+    conn_->PostReadBody(seq_, std::move(sink), limit, std::move(done));
+  }
+  void Respond(Response response) override {
+    if (responded_.exchange(true)) return;
+    conn_->PostRespond(seq_, std::move(response));
+  }
+  std::shared_ptr<ChunkWriter> RespondChunked(int status, Headers headers) override {
+    auto writer = std::make_shared<ChunkWriterImpl>(conn_, seq_);
+    if (responded_.exchange(true)) {
+      writer->Ended();
+      return writer;
+    }
+    conn_->PostChunkedStart(seq_, status, std::move(headers), writer);
+    return writer;
+  }
+
+ private:
+  std::shared_ptr<ConnectionBase> conn_;
+  uint64_t seq_;
+  Request request_;
+  std::atomic<bool> responded_{false};
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(const ServerOptions& options, Handler handler)
+      : options_(options), handler_(std::move(handler)), acceptor_(io_) {}
+
+  Status Init();
+  void Run();
+  void Stop();
+  uint16_t port() const { return port_; }
+  bool tls() const { return tls_ctx_ != nullptr; }
+
+  const ServerOptions& options() const { return options_; }
+  const Handler& handler() const { return handler_; }
+  void Forget(ConnectionBase* c) {
+    std::lock_guard lock(mu_);
+    connections_.erase(c);
+  }
+
+ private:
+  asio::awaitable<void> AcceptLoop();
+
+  ServerOptions options_;
+  Handler handler_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  tcp::acceptor acceptor_;
+  std::unique_ptr<ssl::context> tls_ctx_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::mutex mu_;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections_;
+  bool stopped_ = false;
+};
+
+namespace {
+
+template <class Stream>
+class Connection final : public ConnectionBase {
+ public:
+  Connection(Server::Impl* server, Stream stream, bool tls)
+      : server_(server), stream_(std::move(stream)), tls_(tls),
+        signal_(stream_.get_executor()) {}
+
+  ~Connection() override { server_->Forget(this); }
+
+  void Start() {
+    asio::co_spawn(stream_.get_executor(), Run(self()), asio::detached);
+  }
+
+  void PostReadBody(uint64_t seq, std::shared_ptr<BodySink> sink, uint64_t limit,
+                    std::function<void(Status)> done) override {
+    asio::dispatch(stream_.get_executor(), [self = self(), seq, sink = std::move(sink), limit,
+                                            done = std::move(done)]() mutable {
+      if (seq != self->seq_ || self->body_requested_) return;
+      self->body_requested_ = true;
+      self->read_body_ = ReadBodyCommand{std::move(sink), limit, std::move(done)};
+      self->Wake();
+    });
+  }
+  void PostRespond(uint64_t seq, Response response) override {
+    asio::dispatch(stream_.get_executor(),
+                   [self = self(), seq, response = std::move(response)]() mutable {
+                     if (seq != self->seq_ || self->response_ || self->chunked_) return;
+                     self->response_ = std::move(response);
+                     self->Wake();
+                   });
+  }
+  void PostChunkedStart(uint64_t seq, int status, Headers headers,
+                        std::shared_ptr<ChunkWriter> writer) override {
+    asio::dispatch(stream_.get_executor(), [self = self(), seq, status,
+                                            headers = std::move(headers),
+                                            writer = std::move(writer)]() mutable {
+      auto* impl = static_cast<ChunkWriterImpl*>(writer.get());
+      if (seq != self->seq_ || self->response_ || self->chunked_ || self->closing_) {
+        impl->Ended();
+        return;
+      }
+      self->chunked_ = ChunkedState{status, std::move(headers),
+                                    std::static_pointer_cast<ChunkWriterImpl>(writer), {}, false};
+      self->Wake();
+    });
+  }
+  void PostChunk(uint64_t seq, std::string data, bool last) override {
+    asio::post(stream_.get_executor(),
+               [self = self(), seq, data = std::move(data), last]() mutable {
+                 if (seq != self->seq_ || !self->chunked_) return;
+                 if (last) {
+                   self->chunked_->last = true;
+                 } else {
+                   self->chunked_->queue.push_back(std::move(data));
+                 }
+                 self->Wake();
+               });
+  }
+  void Close() override {
+    asio::dispatch(stream_.get_executor(), [self = self()] {
+      self->closing_ = true;
+      beast::error_code ec;
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(self->stream_).socket().close(ec);
+      self->Wake();
+    });
+  }
+
+ private:
+  struct ReadBodyCommand {
+    std::shared_ptr<BodySink> sink;
+    uint64_t limit;
+    std::function<void(Status)> done;
+  };
+  struct ChunkedState {
+    int status;
+    Headers headers;
+    std::shared_ptr<ChunkWriterImpl> writer;
+    std::deque<std::string> queue;
+    bool last;
+  };
+
+  std::shared_ptr<Connection> self() {
+    return std::static_pointer_cast<Connection>(shared_from_this());
+  }
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  void Wake() { signal_.cancel(); }
+  asio::awaitable<void> WaitSignal() {
+    signal_.expires_at(asio::steady_timer::time_point::max());
+    co_await signal_.async_wait(kUse);
+  }
+
+  template <class Buffers>
+  asio::awaitable<bool> WriteAll(const Buffers& buffers) {
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, kUse);
+    co_return !ec;
+  }
+
+  Request MakeRequest(const bhttp::request<bhttp::buffer_body>& req) {
+    Request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    size_t q = r.target.find('?');
+    r.path = r.target.substr(0, q);
+    if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    for (const auto& field : req) {
+      r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    beast::error_code ec;
+    auto ep = socket().remote_endpoint(ec);
+    if (!ec) r.remote_address = ep.address().to_string();
+    r.tls = tls_;
+    return r;
+  }
+
+  static asio::awaitable<void> Run(std::shared_ptr<Connection> self) { co_await self->Serve(); }
+
+  asio::awaitable<void> Serve() {
+    const ServerOptions& opt = server_->options();
+    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::get_lowest_layer(stream_).expires_after(opt.idle_timeout);
+      auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kUse);
+      if (ec) co_return;
+    }
+    for (;;) {
+      bhttp::request_parser<bhttp::buffer_body> parser;
+      parser.header_limit(static_cast<uint32_t>(opt.max_header_bytes));
+      parser.body_limit(boost::none);
+      beast::get_lowest_layer(stream_).expires_after(opt.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUse);
+      if (ec || closing_) {
+        if (ec && ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted &&
+            ec != beast::error::timeout && !closing_ && buffer_.size() > 0) {
+          std::string bad = RenderHead(400, {{"Content-Length", "0"}, {"Connection", "close"}});
+          co_await WriteAll(asio::buffer(bad));
+        }
+        break;
+      }
+      beast::get_lowest_layer(stream_).expires_never();
+      const auto& head = parser.get();
+      bool keep_alive = head.keep_alive();
+      bool is_head = head.method() == bhttp::verb::head;
+      body_complete_ = !parser.is_done() ? false : true;
+      ++seq_;
+      body_requested_ = false;
+      read_body_.reset();
+      response_.reset();
+      chunked_.reset();
+      Request request = MakeRequest(head);
+      std::string expect(head[bhttp::field::expect]);
+      server_->handler()(std::make_shared<ExchangeImpl>(shared_from_this(), seq_,
+                                                        std::move(request)));
+      bool ok = true;
+      for (;;) {
+        if (closing_) co_return;
+        if (read_body_) {
+          ReadBodyCommand cmd = std::move(*read_body_);
+          read_body_.reset();
+          Status st = co_await ReadBody(parser, cmd, beast::iequals(expect, "100-continue"));
+          cmd.done(std::move(st));
+          continue;
+        }
+        if (response_) {
+          Response res = std::move(*response_);
+          response_.reset();
+          ok = co_await WriteResponse(res, head, keep_alive && body_complete_, is_head);
+          break;
+        }
+        if (chunked_ && !chunked_->writer->closed() && chunked_->queue.empty() &&
+            !chunked_->last) {
+          // Nothing to write yet: fall through to waiting.
+        } else if (chunked_) {
+          co_await StreamChunks();
+          ok = false;  // a chunked response ends its connection
+          break;
+        }
+        co_await WaitSignal();
+      }
+      if (!ok || !keep_alive || !body_complete_ || closing_) break;
+    }
+    beast::error_code ec;
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
+  }
+
+  // Reads the whole body into the sink. Content-Length bodies are read straight from the
+  // socket into one large buffer (no parser copy); chunked bodies go through the parser.
+  asio::awaitable<Status> ReadBody(bhttp::request_parser<bhttp::buffer_body>& parser,
+                                   ReadBodyCommand& cmd, bool expect_continue) {
+    const ServerOptions& opt = server_->options();
+    if (parser.is_done()) co_return Status::Ok();
+    auto length = parser.content_length();
+    if (length && *length > cmd.limit) {
+      co_return Status(Code::kTooLarge, "request body exceeds " + std::to_string(cmd.limit) +
+                                            " bytes");
+    }
+    if (expect_continue) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (!co_await WriteAll(asio::buffer(kContinue))) {
+        co_return Status(Code::kCancelled, "client went away");
+      }
+    }
+    if (chunk_.size() != opt.body_chunk_bytes) chunk_.resize(opt.body_chunk_bytes);
+    uint64_t total = 0;
+    if (length) {
+      uint64_t remaining = *length;
+      while (remaining > 0) {
+        size_t got = 0;
+        if (buffer_.size() > 0) {
+          got = std::min<uint64_t>(buffer_.size(), std::min<uint64_t>(remaining, chunk_.size()));
+          asio::buffer_copy(asio::buffer(chunk_.data(), got), buffer_.data());
+          buffer_.consume(got);
+        } else {
+          // Fill as much of the chunk as the socket gives, up to what remains.
+          size_t want = std::min<uint64_t>(remaining, chunk_.size());
+          while (got < want) {
+            beast::get_lowest_layer(stream_).expires_after(opt.body_read_timeout);
+            auto [ec, n] = co_await stream_.async_read_some(
+                asio::buffer(chunk_.data() + got, want - got), kUse);
+            if (ec) co_return Status(Code::kCancelled, "body read failed: " + ec.message());
+            got += n;
+            if (got >= (1 << 16)) break;  // hand large pieces on without waiting for more
+          }
+        }
+        remaining -= got;
+        Status st = cmd.sink->Write(std::string_view(chunk_.data(), got));
+        if (!st.ok()) co_return st;
+      }
+      beast::get_lowest_layer(stream_).expires_never();
+      body_complete_ = true;
+      co_return Status::Ok();
+    }
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk_.data();
+      parser.get().body().size = chunk_.size();
+      beast::get_lowest_layer(stream_).expires_after(opt.body_read_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kUse);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) co_return Status(Code::kCancelled, "body read failed: " + ec.message());
+      size_t got = chunk_.size() - parser.get().body().size;
+      total += got;
+      if (total > cmd.limit) {
+        co_return Status(Code::kTooLarge,
+                         "request body exceeds " + std::to_string(cmd.limit) + " bytes");
+      }
+      if (got > 0) {
+        Status st = cmd.sink->Write(std::string_view(chunk_.data(), got));
+        if (!st.ok()) co_return st;
+      }
+    }
+    beast::get_lowest_layer(stream_).expires_never();
+    body_complete_ = true;
+    co_return Status::Ok();
+  }
+
+  asio::awaitable<bool> WriteResponse(Response& res,
+                                      const bhttp::request<bhttp::buffer_body>& req,
+                                      bool keep_alive, bool is_head) {
+    uint64_t length = res.body.size();
+    uint64_t offset = 0;
+    if (res.file) {
+      length = res.file->size();
+      if (res.status == 200 && req.method() == bhttp::verb::get) {
+        res.SetHeader("Accept-Ranges", "bytes");
+        auto range_header = req[bhttp::field::range];
+        if (!range_header.empty()) {
+          RangeSpec range = ParseRange(range_header, res.file->size());
+          if (range.present && !range.satisfiable) {
+            res.status = 416;
+            res.SetHeader("Content-Range", "bytes */" + std::to_string(res.file->size()));
+            res.file.reset();
+            length = 0;
+          } else if (range.present) {
+            res.status = 206;
+            res.SetHeader("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                               std::to_string(range.last) + "/" +
+                                               std::to_string(res.file->size()));
+            offset = range.first;
+            length = range.last - range.first + 1;
+          }
+        }
+      }
+    } else if (is_head && res.body.empty() && res.head_content_length) {
+      length = *res.head_content_length;
+    }
+    bool no_body_status = res.status == 204 || res.status == 304 || res.status < 200;
+    if (!no_body_status) res.SetHeader("Content-Length", std::to_string(length));
+    if (!keep_alive) res.SetHeader("Connection", "close");
+    std::string headtext = RenderHead(res.status, res.headers);
+    if (is_head || no_body_status || length == 0) co_return co_await WriteAll(asio::buffer(headtext));
+    if (!res.file) {
+      std::array<asio::const_buffer, 2> bufs{asio::buffer(headtext), asio::buffer(res.body)};
+      co_return co_await WriteAll(bufs);
+    }
+    if (!co_await WriteAll(asio::buffer(headtext))) co_return false;
+    co_return co_await SendFile(res.file->fd(), offset, length);
+  }
+
+  asio::awaitable<bool> SendFile(int fd, uint64_t offset, uint64_t length) {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // Plain TCP: the kernel copies file pages to the socket (sendfile), no user copy.
+      tcp::socket& s = socket();
+      s.non_blocking(true);
+      off_t off = static_cast<off_t>(offset);
+      uint64_t remaining = length;
+      while (remaining > 0) {
+        ssize_t n = ::sendfile(s.native_handle(), fd, &off,
+                               std::min<uint64_t>(remaining, 1u << 30));
+        if (n > 0) {
+          remaining -= static_cast<uint64_t>(n);
+          continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          auto [ec] = co_await s.async_wait(tcp::socket::wait_write, kUse);
+          if (ec) co_return false;
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        co_return false;  // error, or the file shrank under us
+      }
+      co_return true;
+    } else {
+      if (chunk_.size() < kFileChunk) chunk_.resize(kFileChunk);
+      uint64_t remaining = length;
+      off_t off = static_cast<off_t>(offset);
+      while (remaining > 0) {
+        ssize_t n = ::pread(fd, chunk_.data(), std::min<uint64_t>(remaining, chunk_.size()), off);
+        if (n <= 0) co_return false;
+        if (!co_await WriteAll(asio::buffer(chunk_.data(), static_cast<size_t>(n)))) {
+          co_return false;
+        }
+        off += n;
+        remaining -= static_cast<uint64_t>(n);
+      }
+      co_return true;
+    }
+  }
+
+  // Writes the chunked response head, then chunks as they are queued, until the writer is
+  // closed or the client goes away (detected by a read that completes).
+  asio::awaitable<void> StreamChunks() {
+    ChunkedState& cs = *chunked_;
+    auto writer = cs.writer;
+    Headers headers = cs.headers;
+    if (!HasHeaderNamed(headers, "Transfer-Encoding")) {
+      headers.emplace_back("Transfer-Encoding", "chunked");
+    }
+    headers.emplace_back("Connection", "close");
+    std::string head = RenderHead(cs.status, headers);
+    bool ok = co_await WriteAll(asio::buffer(head));
+    // Watch for the client leaving: any read completion ends the stream.
+    auto self_ptr = self();
+    peer_gone_ = false;
+    if (ok) {
+      stream_.async_read_some(asio::buffer(peek_, sizeof(peek_)),
+                              [self_ptr](beast::error_code, size_t) {
+                                self_ptr->peer_gone_ = true;
+                                self_ptr->Wake();
+                              });
+    }
+    while (ok && !closing_ && !peer_gone_) {
+      if (!cs.queue.empty()) {
+        std::string data = std::move(cs.queue.front());
+        cs.queue.pop_front();
+        char size_line[32];
+        int len = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", data.size());
+        std::array<asio::const_buffer, 3> bufs{asio::buffer(size_line, len), asio::buffer(data),
+                                               asio::buffer("\r\n", 2)};
+        ok = co_await WriteAll(bufs);
+        writer->Written(data.size());
+        continue;
+      }
+      if (cs.last) {
+        static const std::string kLast = "0\r\n\r\n";
+        co_await WriteAll(asio::buffer(kLast));
+        break;
+      }
+      co_await WaitSignal();
+    }
+    writer->Ended();
+    chunked_.reset();
+    beast::error_code ec;
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  Server::Impl* server_;
+  Stream stream_;
+  bool tls_;
+  asio::steady_timer signal_;
+  beast::flat_buffer buffer_;
+  std::vector<char> chunk_;
+  char peek_[1];
+  uint64_t seq_ = 0;
+  bool body_requested_ = false;
+  bool body_complete_ = true;
+  bool closing_ = false;
+  bool peer_gone_ = false;
+  std::optional<ReadBodyCommand> read_body_;
+  std::optional<Response> response_;
+  std::optional<ChunkedState> chunked_;
+};
+
+}  // namespace
+
+Status Server::Impl::Init() {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(options_.address, ec);
+  if (ec) return InvalidArgument("bad listen address '" + options_.address + "'");
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    tls_ctx_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+    tls_ctx_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                          ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(tls_ctx_->native_handle(), TLS1_2_VERSION);
+    tls_ctx_->use_certificate_chain_file(options_.tls_cert_file, ec);
+    if (ec) return InvalidArgument("TLS certificate " + options_.tls_cert_file + ": " + ec.message());
+    tls_ctx_->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
+    if (ec) return InvalidArgument("TLS key " + options_.tls_key_file + ": " + ec.message());
+    SSL_CTX_set_alpn_select_cb(tls_ctx_->native_handle(), AlpnSelect, nullptr);
+  }
+  tcp::endpoint ep(addr, options_.port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("cannot listen on " + options_.address + ":" +
+                       std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  return Status::Ok();
+}
+
+void Server::Impl::Run() {
+  work_.emplace(io_.get_executor());
+  asio::co_spawn(io_, AcceptLoop(), asio::detached);
+  int n = std::max(1, options_.threads);
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kUse);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::shared_ptr<ConnectionBase> conn;
+    if (tls_ctx_) {
+      auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+          this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_ctx_),
+          true);
+      c->Start();
+      conn = c;
+    } else {
+      auto c = std::make_shared<Connection<beast::tcp_stream>>(
+          this, beast::tcp_stream(std::move(socket)), false);
+      c->Start();
+      conn = c;
+    }
+    std::unique_lock lock(mu_);
+    if (stopped_) {
+      lock.unlock();
+      conn->Close();
+    } else {
+      connections_[conn.get()] = conn;
+    }
+  }
+}
+
+void Server::Impl::Stop() {
+  std::vector<std::shared_ptr<ConnectionBase>> open;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto& [ptr, weak] : connections_) {
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+    }
+  }
+  for (auto& c : open) c->Close();
+  open.clear();
+  asio::post(io_, [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+  work_.reset();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {
+  auto impl = std::make_unique<Impl>(options, std::move(handler));
+  Status st = impl->Init();
+  if (!st.ok()) return st;
+  impl->Run();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->port(); }
+bool Server::tls() const { return impl_->tls(); }
+void Server::Stop() {
+  if (impl_) impl_->Stop();
+}
+
+}  // namespace carrier::http
