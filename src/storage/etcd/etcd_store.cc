@@ -159,6 +159,9 @@ class EtcdStore : public Store {
       writes = writes || op.type != Op::Type::kGet;
       *request.add_failure() = ToProto(op);
     }
+    if (txn.compares.empty() && txn.success.size() == 1 && txn.success[0].type == Op::Type::kPut) {
+      return PutOnly(txn.success[0]);
+    }
     etcdserverpb::TxnResponse response;
     CARRIER_RETURN_IF_ERROR(connection_->Call(
         /*idempotent=*/!writes, [&](Endpoint& e, grpc::ClientContext& context) {
@@ -198,6 +201,33 @@ class EtcdStore : public Store {
       }
       result.results.push_back(std::move(out));
     }
+    return result;
+  }
+
+  // An unconditional single put (Store::Put) is etcd's plain Put, cheaper than a Txn.
+  Result<TxnResult> PutOnly(const Op& op) {
+    etcdserverpb::PutRequest request;
+    request.set_key(op.key);
+    request.set_value(op.value);
+    request.set_lease(op.lease);
+    request.set_prev_kv(true);
+    etcdserverpb::PutResponse response;
+    CARRIER_RETURN_IF_ERROR(
+        connection_->Call(false, [&](Endpoint& e, grpc::ClientContext& context) {
+          return e.kv->Put(&context, request, &response);
+        }));
+    TxnResult result;
+    result.succeeded = true;
+    result.revision = response.header().revision();
+    OpResult out;
+    KeyValue written{op.key, op.value, result.revision, result.revision, 1, op.lease};
+    if (response.has_prev_kv()) {
+      out.prev_kv = FromProto(response.prev_kv());
+      written.create_revision = out.prev_kv->create_revision;
+      written.version = out.prev_kv->version + 1;
+    }
+    out.kv = std::move(written);
+    result.results.push_back(std::move(out));
     return result;
   }
 
