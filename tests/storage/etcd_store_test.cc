@@ -12,12 +12,14 @@
 #include "storage/etcd/etcd_raw.h"
 #include "storage/etcd/etcd_store.h"
 #include "support/etcd_process.h"
+#include "support/tcp_proxy.h"
 
 namespace carrier::storage {
 namespace {
 
 using carrier::test::EtcdProcess;
 using carrier::test::FreePort;
+using carrier::test::TcpProxy;
 using carrier::test::TempDir;
 using carrier::test::WaitFor;
 
@@ -318,7 +320,7 @@ TEST_F(EtcdStoreTest, ManyWatchesShareOneStream) {
 TEST(EtcdRestartTest, WatchResumesWithoutGapsOrDuplicates) {
   EtcdProcess etcd;
   ASSERT_TRUE(etcd.Start().ok());
-  auto store = Open({etcd.endpoint()});
+  auto store = Open({etcd.endpoint()}, std::chrono::seconds(1));
   ASSERT_NE(store, nullptr);
   Recorder recorder;
   auto watch = store->StartWatch({KeyRange::Prefix("/r/")}, recorder.Callback());
@@ -352,6 +354,55 @@ TEST(EtcdRestartTest, WatchResumesWithoutGapsOrDuplicates) {
       EXPECT_GT(recorder.events[i].kv.mod_revision, recorder.events[i - 1].kv.mod_revision);
     }
   }
+  EXPECT_TRUE(recorder.errors.empty());
+}
+
+// History compacted while a watch is cut off past its resume point ends the watch with
+// Gone, carrying the compacted revision.
+TEST_F(EtcdStoreTest, ResumeIntoCompactedHistoryEndsWithGone) {
+  TcpProxy proxy(etcd_->client_port());
+  auto watcher_store = Open({proxy.endpoint()});
+  ASSERT_NE(watcher_store, nullptr);
+  Recorder recorder;
+  auto watch = watcher_store->StartWatch({KeyRange::Prefix(prefix_)}, recorder.Callback());
+  ASSERT_TRUE(watch.ok());
+  ASSERT_TRUE(store_->Put(prefix_ + "a", "0").ok());
+  ASSERT_TRUE(WaitFor([&] { return recorder.EventCount() == 1u; }));
+
+  proxy.Break();
+  Revision last = 0;
+  for (int i = 1; i <= 3; ++i) last = store_->Put(prefix_ + "a", std::to_string(i))->mod_revision;
+  ASSERT_TRUE(store_->Compact(last).ok());
+  proxy.Restore();
+
+  ASSERT_TRUE(WaitFor([&] { return recorder.ErrorCount() == 1u; }));
+  std::lock_guard lock(recorder.mu);
+  EXPECT_EQ(recorder.errors[0].error.code(), Code::kGone) << recorder.errors[0].error.ToString();
+  EXPECT_EQ(recorder.errors[0].compact_revision, last);
+  EXPECT_EQ(recorder.events.size(), 1u);
+}
+
+// When the endpoint a watch streams from is cut off, the stream moves to the next endpoint
+// and the callback sees every write exactly once, in order.
+TEST_F(EtcdStoreTest, WatchFailsOverToTheNextEndpoint) {
+  TcpProxy first(etcd_->client_port());
+  TcpProxy second(etcd_->client_port());
+  auto watcher_store = Open({first.endpoint(), second.endpoint()});
+  ASSERT_NE(watcher_store, nullptr);
+  Recorder recorder;
+  auto watch = watcher_store->StartWatch({KeyRange::Prefix(prefix_)}, recorder.Callback());
+  ASSERT_TRUE(watch.ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(store_->Put(prefix_ + "k", std::to_string(i)).ok());
+  ASSERT_TRUE(WaitFor([&] { return recorder.EventCount() == 10u; }));
+  first.Break();
+  for (int i = 10; i < 20; ++i) ASSERT_TRUE(store_->Put(prefix_ + "k", std::to_string(i)).ok());
+  // Requests through the watcher's store fail over too.
+  auto put = watcher_store->Put(prefix_ + "k", "20");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  ASSERT_TRUE(WaitFor([&] { return recorder.EventCount() >= 21u; }));
+  std::lock_guard lock(recorder.mu);
+  ASSERT_EQ(recorder.events.size(), 21u);
+  for (int i = 0; i < 21; ++i) EXPECT_EQ(recorder.events[i].kv.value, std::to_string(i));
   EXPECT_TRUE(recorder.errors.empty());
 }
 
