@@ -140,6 +140,47 @@ TEST(EtcdOptionsTest, RejectsBadEndpointsAndMissingTlsFiles) {
   EXPECT_EQ(OpenEtcdStore(plain_with_cert).status().code(), Code::kInvalidArgument);
 }
 
+// A TLS etcd that requires client certificates: the store works with the CA and a client
+// key pair, and cannot reach it without a client certificate or over plain http.
+TEST(EtcdTlsTest, ConnectsWithCaAndClientCertificate) {
+  EtcdProcess::Options tls;
+  tls.tls = true;
+  EtcdProcess etcd(tls);
+  Status started = etcd.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+
+  EtcdOptions options;
+  options.endpoints = {"https://" + etcd.endpoint()};
+  options.ca_file = etcd.ca_file();
+  options.cert_file = etcd.client_cert_file();
+  options.key_file = etcd.client_key_file();
+  auto store = OpenEtcdStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto put = (*store)->Put("/tls/k", "v");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  Recorder recorder;
+  auto watch =
+      (*store)->StartWatch({KeyRange::Prefix("/tls/"), put->mod_revision}, recorder.Callback());
+  ASSERT_TRUE(watch.ok()) << watch.status().ToString();
+  EXPECT_TRUE(WaitFor([&] { return recorder.EventCount() == 1u; }));
+
+  EtcdOptions no_client_cert = options;
+  no_client_cert.endpoints = {etcd.endpoint()};  // TLS because ca_file is set
+  no_client_cert.cert_file.clear();
+  no_client_cert.key_file.clear();
+  no_client_cert.dial_timeout = std::chrono::milliseconds(500);
+  auto anonymous = OpenEtcdStore(no_client_cert);
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_FALSE((*anonymous)->Get("/tls/k").ok());
+
+  EtcdOptions plain;
+  plain.endpoints = {etcd.endpoint()};
+  plain.dial_timeout = std::chrono::milliseconds(500);
+  auto insecure = OpenEtcdStore(plain);
+  ASSERT_TRUE(insecure.ok());
+  EXPECT_EQ((*insecure)->Get("/tls/k").status().code(), Code::kUnavailable);
+}
+
 TEST(EtcdUnreachableTest, RequestsFailUnavailable) {
   auto store = Open({"127.0.0.1:" + std::to_string(FreePort())}, std::chrono::milliseconds(300));
   ASSERT_NE(store, nullptr);

@@ -42,11 +42,16 @@ std::string EtcdProcess::endpoint() const { return "127.0.0.1:" + std::to_string
 Status EtcdProcess::Start() {
   if (running()) return Status::Ok();
   if (ports_fixed_) return SpawnAndWait();
+  if (options_.tls) CARRIER_RETURN_IF_ERROR(MakeCertificates());
   Status last;
   for (int attempt = 0; attempt < 5; ++attempt) {
     client_port_ = FreePort();
     peer_port_ = FreePort();
-    if (peer_port_ == client_port_) continue;
+    metrics_port_ = FreePort();
+    if (peer_port_ == client_port_ || metrics_port_ == client_port_ ||
+        metrics_port_ == peer_port_) {
+      continue;
+    }
     last = SpawnAndWait();
     if (last.ok()) {
       ports_fixed_ = true;
@@ -59,12 +64,15 @@ Status EtcdProcess::Start() {
 
 Status EtcdProcess::SpawnAndWait() {
   const std::string name = "carrier-test";
+  const std::string client_url =
+      (options_.tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(client_port_);
   std::vector<std::string> args = {
       EtcdBinary(),
       "--name=" + name,
       "--data-dir=" + data_dir_,
-      "--listen-client-urls=" + Url(client_port_),
-      "--advertise-client-urls=" + Url(client_port_),
+      "--listen-client-urls=" + client_url,
+      "--advertise-client-urls=" + client_url,
+      "--listen-metrics-urls=" + Url(metrics_port_),
       "--listen-peer-urls=" + Url(peer_port_),
       "--initial-advertise-peer-urls=" + Url(peer_port_),
       "--initial-cluster=" + name + "=" + Url(peer_port_),
@@ -73,6 +81,12 @@ Status EtcdProcess::SpawnAndWait() {
   if (options_.progress_notify_interval.count() > 0) {
     args.push_back("--experimental-watch-progress-notify-interval=" +
                    std::to_string(options_.progress_notify_interval.count()) + "ms");
+  }
+  if (options_.tls) {
+    args.push_back("--cert-file=" + dir_.path() + "/server.pem");
+    args.push_back("--key-file=" + dir_.path() + "/server.key");
+    args.push_back("--trusted-ca-file=" + ca_file());
+    args.push_back("--client-cert-auth");
   }
   for (const auto& a : options_.extra_args) args.push_back(a);
   std::vector<char*> argv;
@@ -122,7 +136,7 @@ bool EtcdProcess::Healthy() const {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(client_port_));
+  addr.sin_port = htons(static_cast<uint16_t>(metrics_port_));
   timeval timeout{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   bool healthy = false;
@@ -167,6 +181,36 @@ void EtcdProcess::Reap(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   pid_ = -1;
+}
+
+// A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with
+// the openssl command line.
+Status EtcdProcess::MakeCertificates() {
+  const std::string d = dir_.path();
+  {
+    std::ofstream(d + "/server.ext") << "subjectAltName=IP:127.0.0.1\n"
+                                     << "extendedKeyUsage=serverAuth,clientAuth\n";
+    std::ofstream(d + "/client.ext") << "extendedKeyUsage=clientAuth\n";
+  }
+  const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  const std::vector<std::string> commands = {
+      "openssl req -x509 " + key + " -keyout " + d + "/ca.key -out " + d +
+          "/ca.pem -days 2 -subj /CN=carrier-test-ca",
+      "openssl req " + key + " -keyout " + d + "/server.key -out " + d +
+          "/server.csr -subj /CN=127.0.0.1",
+      "openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
+          "/ca.key -CAcreateserial -days 2 -extfile " + d + "/server.ext -out " + d + "/server.pem",
+      "openssl req " + key + " -keyout " + d + "/client.key -out " + d +
+          "/client.csr -subj /CN=carrier-test-client",
+      "openssl x509 -req -in " + d + "/client.csr -CA " + d + "/ca.pem -CAkey " + d +
+          "/ca.key -CAcreateserial -days 2 -extfile " + d + "/client.ext -out " + d + "/client.pem",
+  };
+  for (const auto& command : commands) {
+    if (std::system((command + " >>" + log_path_ + " 2>&1").c_str()) != 0) {
+      return Internal("making test certificates failed: " + command + "\n" + LogTail());
+    }
+  }
+  return Status::Ok();
 }
 
 std::string EtcdProcess::LogTail(size_t bytes) const {
