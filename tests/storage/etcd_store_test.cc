@@ -447,6 +447,28 @@ TEST_F(EtcdStoreTest, WatchFailsOverToTheNextEndpoint) {
   EXPECT_TRUE(recorder.errors.empty());
 }
 
+// A watch that starts in the past and sees no event is not known to be caught up until
+// etcd's per-watch notification says so; then requested progress reaches it.
+TEST(EtcdProgressTest, CatchingUpWatchGetsProgressOnceEtcdConfirmsIt) {
+  EtcdProcess::Options options;
+  options.progress_notify_interval = std::chrono::milliseconds(300);
+  EtcdProcess etcd(options);
+  ASSERT_TRUE(etcd.Start().ok());
+  auto store = Open({etcd.endpoint()});
+  ASSERT_NE(store, nullptr);
+  auto first = store->Put("/elsewhere", "1");
+  ASSERT_TRUE(first.ok());
+  auto head = store->Put("/elsewhere", "2");
+  ASSERT_TRUE(head.ok());
+  Recorder recorder;
+  auto watch =
+      store->StartWatch({KeyRange::Prefix("/quiet/"), first->mod_revision}, recorder.Callback());
+  ASSERT_TRUE(watch.ok());
+  (*watch)->RequestProgress();
+  EXPECT_TRUE(WaitFor([&] { return recorder.ProgressAtLeast(head->mod_revision); }));
+  EXPECT_EQ(recorder.EventCount(), 0u);
+}
+
 TEST_F(EtcdStoreTest, RawPutGoesThroughTheSameClient) {
   EtcdOptions options;
   options.endpoints = {etcd_->endpoint()};

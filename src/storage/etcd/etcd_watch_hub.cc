@@ -127,7 +127,9 @@ void WatchHub::SendCreate(State& state) {
   create->set_range_end(state.options.range.end);
   create->set_start_revision(state.next_revision);
   create->set_prev_kv(state.options.prev_kv);
-  create->set_progress_notify(state.options.progress_interval.count() > 0);
+  // Always: etcd's periodic per-watch notifications are what marks a watch that started in
+  // the past as caught up when it sees no event (they are forwarded only when wanted).
+  create->set_progress_notify(true);
   create->set_watch_id(state.id);
   state.created_on = generation_;
   state.created = false;
@@ -138,7 +140,7 @@ void WatchHub::SendCreate(State& state) {
 
 void WatchHub::WantProgress(State& state) {
   // A round already asked may have read the head before this request: wait for the next.
-  state.wants_round = round_phase_ == 0 ? round_id_ + 1 : round_id_ + 2;
+  state.wants_round = round_id_ + 1;
   if (round_phase_ == 0) StartProgressRound();
 }
 
@@ -236,9 +238,12 @@ void WatchHub::Dispatch(const etcdserverpb::WatchResponse& response, std::vector
     MarkSynced(*state);
     Revision at = std::max(header, state->next_revision - 1);
     state->next_revision = at + 1;
-    WatchResponse progress;
-    progress.revision = at;
-    out.push_back({state, std::move(progress)});
+    if (state->options.progress_interval.count() > 0 || state->wants_round != 0) {
+      state->wants_round = 0;
+      WatchResponse progress;
+      progress.revision = at;
+      out.push_back({state, std::move(progress)});
+    }
     return;
   }
   WatchResponse batch;

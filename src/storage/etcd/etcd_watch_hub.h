@@ -8,8 +8,11 @@
 // Progress: etcd 3.4's answer to a WatchProgressRequest is a stream-wide revision that can
 // overtake events still queued in the server (etcd issue 15220, fixed in 3.4.25). The hub
 // therefore asks twice and reports the first answer only after the second arrives, and
-// only to watches known to be caught up (created at or beyond the head, or having seen an
-// event or a per-watch notification at or beyond their creation revision).
+// only to watches known to be caught up: created at or beyond the head, or having seen an
+// event at or beyond their creation head, or one of etcd's periodic per-watch notifications
+// (sent only to caught-up watchers; every --experimental-watch-progress-notify-interval,
+// 10 minutes by default). A watch that started in the past and sees no event may therefore
+// wait that long for its first progress notification.
 
 #include <condition_variable>
 #include <deque>
