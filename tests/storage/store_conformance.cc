@@ -649,11 +649,18 @@ TEST_P(StoreConformance, CompactionMakesOldRevisionsGone) {
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.status().code(), Code::kGone);
 
+  // store.h: a start revision at or below the compacted revision is Gone (the change made
+  // at compact_to would need its previous value, which compaction discarded).
   options.start_revision = compact_to;
-  auto from_compacted = StartOrDie(store(), options, c);
-  ASSERT_TRUE(c.WaitForEvents(6));  // revs[5..9] and /c/other
-  EXPECT_EQ(c.events().size(), 6u);
-  EXPECT_EQ(c.events().front().kv.mod_revision, compact_to);
+  auto at_compacted = store().StartWatch(options, c.Callback());
+  ASSERT_FALSE(at_compacted.ok());
+  EXPECT_EQ(at_compacted.status().code(), Code::kGone);
+
+  options.start_revision = compact_to + 1;
+  auto after_compacted = StartOrDie(store(), options, c);
+  ASSERT_TRUE(c.WaitForEvents(5));  // revs[6..9] and /c/other
+  EXPECT_EQ(c.events().size(), 5u);
+  EXPECT_EQ(c.events().front().kv.mod_revision, compact_to + 1);
 
   auto again = store().Compact(revs[3]);
   EXPECT_EQ(again.code(), Code::kGone);
