@@ -9,8 +9,6 @@ int exit_code = 0;
 int ExitCode() { return exit_code; }
 void SetExitCode(int code) { exit_code = code; }
 
-void AddCommands(CLI::App& /*app*/) {
-  // Subcommands (serve, store, registry) are added here as their modules land.
-}
+void AddCommands(CLI::App& app) { AddServeCommand(app); }
 
 }  // namespace carrier::cli

@@ -10,4 +10,7 @@ void AddCommands(CLI::App& app);
 int ExitCode();
 void SetExitCode(int code);
 
+// One per subcommand, each in its own file.
+void AddServeCommand(CLI::App& app);
+
 }  // namespace carrier::cli

@@ -3,6 +3,7 @@
 // its strand (read the body, respond, stream chunks); the coroutine waits for them on a
 // timer used as a wake-up signal.
 #include <fcntl.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -115,6 +116,18 @@ int AlpnSelect(SSL*, const unsigned char** out, unsigned char* outlen, const uns
     i += 1 + len;
   }
   return SSL_TLSEXT_ERR_NOACK;
+}
+
+std::string PeerCertificatePem(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr) return {};
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return pem;
 }
 
 }  // namespace
@@ -374,6 +387,7 @@ class Connection final : public ConnectionBase {
     auto ep = socket().remote_endpoint(ec);
     if (!ec) r.remote_address = ep.address().to_string();
     r.tls = tls_;
+    r.peer_certificate_pem = peer_certificate_pem_;
     return r;
   }
 
@@ -385,6 +399,7 @@ class Connection final : public ConnectionBase {
       beast::get_lowest_layer(stream_).expires_after(opt.idle_timeout);
       auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kUse);
       if (ec) co_return;
+      peer_certificate_pem_ = PeerCertificatePem(stream_.native_handle());
     }
     for (;;) {
       bhttp::request_parser<bhttp::buffer_body> parser;
@@ -650,6 +665,7 @@ class Connection final : public ConnectionBase {
   Server::Impl* server_;
   Stream stream_;
   bool tls_;
+  std::string peer_certificate_pem_;
   asio::steady_timer signal_;
   beast::flat_buffer buffer_;
   std::vector<char> chunk_;
@@ -681,6 +697,10 @@ Status Server::Impl::Init() {
     tls_ctx_->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
     if (ec) return InvalidArgument("TLS key " + options_.tls_key_file + ": " + ec.message());
     SSL_CTX_set_alpn_select_cb(tls_ctx_->native_handle(), AlpnSelect, nullptr);
+    if (options_.request_client_certificates) {
+      SSL_CTX_set_verify(tls_ctx_->native_handle(), SSL_VERIFY_PEER,
+                         [](int, X509_STORE_CTX*) { return 1; });
+    }
   }
   tcp::endpoint ep(addr, options_.port);
   acceptor_.open(ep.protocol(), ec);

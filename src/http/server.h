@@ -30,6 +30,9 @@ struct ServerOptions {
   int threads = 4;                     // size of the I/O and handler pool
   std::string tls_cert_file;           // PEM chain; TLS is on when both files are set
   std::string tls_key_file;            // PEM private key
+  // Ask TLS clients for a certificate. It is not verified here: the handler verifies it
+  // against the trust anchors that apply to the request (each tenant has its own CA).
+  bool request_client_certificates = false;
   size_t max_header_bytes = 64 * 1024;
   size_t body_chunk_bytes = 1 << 20;   // size of the buffer body chunks are read into
   std::chrono::seconds idle_timeout{120};      // keep-alive connection without a request
@@ -47,6 +50,7 @@ struct Request {
   Headers headers;
   std::string remote_address;
   bool tls = false;
+  std::string peer_certificate_pem;  // the TLS client's certificate (leaf), if it sent one
 
   // The value of the first header named `name` ("" when absent).
   std::string_view Header(std::string_view name) const;

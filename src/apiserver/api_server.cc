@@ -1,0 +1,191 @@
+#include "apiserver/api_server.h"
+
+#include <boost/json.hpp>
+
+#include "api/status_json.h"
+#include "apiserver/authn.h"
+#include "apiserver/discovery.h"
+#include "apiserver/request_info.h"
+#include "apiserver/responses.h"
+#include "apiserver/rest_handler.h"
+#include "cluster/logical_clusters.h"
+#include "http/server.h"
+
+namespace carrier::apiserver {
+
+namespace json = boost::json;
+
+namespace {
+
+bool IsAnonymousPath(std::string_view path) {
+  return path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/version" ||
+         path.substr(0, 9) == "/healthz/" || path.substr(0, 7) == "/livez/" ||
+         path.substr(0, 8) == "/readyz/";
+}
+
+constexpr std::string_view kClusterAdminPrefix = "/carrier/v1/clusters";
+
+}  // namespace
+
+class ApiServer::Impl {
+ public:
+  Impl(const ApiServerOptions& options, storage::Store& store, ServingPki pki,
+       std::unique_ptr<ClientCertificateAuthenticator> authn)
+      : options_(options),
+        store_(store),
+        pki_(std::move(pki)),
+        authn_(std::move(authn)),
+        clusters_(store),
+        rest_(store, ResourceCatalog::BuiltIn()) {}
+
+  Status Start() {
+    CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
+    http::ServerOptions http_options;
+    http_options.address = options_.address;
+    http_options.port = options_.port;
+    http_options.threads = options_.threads;
+    http_options.tls_cert_file = pki_.serving_cert_file;
+    http_options.tls_key_file = pki_.serving_key_file;
+    http_options.request_client_certificates = true;
+    auto server =
+        http::Server::Start(http_options, [this](std::shared_ptr<http::Exchange> ex) { Handle(ex); });
+    if (!server.ok()) return server.status();
+    server_ = std::move(*server);
+    discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
+                                             options_.address + ":" + std::to_string(port()));
+    return WriteKubeconfig(pki_.admin_kubeconfig_file, Url(), pki_.ca.cert_pem, AdminCredentials(),
+                           "system:admin");
+  }
+
+  uint16_t port() const { return server_->port(); }
+  std::string Url() const {
+    std::string host = options_.address == "0.0.0.0" || options_.address == "::"
+                           ? "127.0.0.1"
+                           : options_.address;
+    return "https://" + host + ":" + std::to_string(port());
+  }
+  const ServingPki& pki() const { return pki_; }
+  void Stop() {
+    if (server_) server_->Stop();
+  }
+
+ private:
+  x509::KeyPair AdminCredentials() {
+    x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};
+    auto pair = x509::IssueCertificate(pki_.ca, admin);
+    return pair.ok() ? *pair : x509::KeyPair{};
+  }
+
+  void Handle(const std::shared_ptr<http::Exchange>& ex) {
+    const http::Request& req = ex->request();
+    auto path = http::PercentDecode(req.path);
+    if (!path) return ex->Respond(ErrorResponse(Status(Code::kBadRequest, "malformed URL path")));
+    const bool watch = req.QueryParam("watch").value_or("") == "true" ||
+                       req.QueryParam("watch").value_or("") == "1";
+    auto info = ParseRequestInfo(req.method, *path, watch);
+    if (!info.ok()) return ex->Respond(ErrorResponse(info.status()));
+
+    auto user = authn_->Authenticate(req.peer_certificate_pem);
+    if (!user.ok()) {
+      if (!IsAnonymousPath(info->path)) {
+        return ex->Respond(ErrorResponse(Status(Code::kUnauthorized, "Unauthorized")));
+      }
+    } else if (!user->InGroup("system:masters")) {
+      return ex->Respond(ErrorResponse(Forbidden(*user, *info)));
+    }
+    if (!clusters_.Exists(info->cluster)) {
+      return ex->Respond(ErrorResponse(
+          Status(Code::kNotFound, "logical cluster \"" + info->cluster + "\" not found")));
+    }
+    if (info->is_resource) return rest_.Serve(ex, *info);
+    ServeNonResource(ex, *info);
+  }
+
+  static Status Forbidden(const UserInfo& user, const RequestInfo& info) {
+    std::string message = "forbidden: User \"" + user.name + "\" cannot " + info.verb;
+    if (info.is_resource) {
+      message += " resource \"" + info.resource + "\" in API group \"" + info.group + "\"";
+      message += info.namespace_.empty() ? " at the cluster scope"
+                                         : " in the namespace \"" + info.namespace_ + "\"";
+    } else {
+      message += " path \"" + info.path + "\"";
+    }
+    return Status(Code::kForbidden, message);
+  }
+
+  void ServeNonResource(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info) {
+    const std::string& path = info.path;
+    if (path == "/healthz" || path == "/livez" || path == "/readyz" ||
+        path.rfind("/healthz/", 0) == 0 || path.rfind("/livez/", 0) == 0 ||
+        path.rfind("/readyz/", 0) == 0) {
+      return ex->Respond(http::Response::Text(200, "ok"));
+    }
+    if (path.rfind(kClusterAdminPrefix, 0) == 0 && info.cluster == cluster::kRootCluster) {
+      return ServeClusterAdmin(ex, path.substr(kClusterAdminPrefix.size()));
+    }
+    if (ex->request().method == "GET" || ex->request().method == "HEAD") {
+      if (auto doc = discovery_->Find(path)) {
+        http::Response r;
+        r.body = std::move(doc->body);
+        r.SetHeader("Content-Type", doc->content_type);
+        return ex->Respond(std::move(r));
+      }
+    }
+    ex->Respond(ErrorResponse(
+        Status(Code::kNotFound, "the server could not find the requested resource")));
+  }
+
+  // Logical cluster administration (system:masters in root): GET lists them,
+  // POST /<name> creates one, DELETE /<name> removes it and everything in it.
+  void ServeClusterAdmin(const std::shared_ptr<http::Exchange>& ex, std::string_view rest) {
+    const std::string& method = ex->request().method;
+    std::string name(rest.empty() ? rest : rest.substr(1));
+    if (name.empty() && method == "GET") {
+      auto names = clusters_.List();
+      if (!names.ok()) return ex->Respond(ErrorResponse(names.status()));
+      return ex->Respond(JsonResponse(200, json::object{{"clusters", json::value_from(*names)}}));
+    }
+    Status st;
+    if (method == "POST") {
+      st = clusters_.Create(name);
+    } else if (method == "DELETE") {
+      st = clusters_.Delete(name);
+    } else {
+      st = Status(Code::kMethodNotAllowed, method + " is not supported here");
+    }
+    if (!st.ok()) return ex->Respond(ErrorResponse(st));
+    ex->Respond(JsonResponse(method == "POST" ? 201 : 200, api::ToJson(Status())));
+  }
+
+  ApiServerOptions options_;
+  storage::Store& store_;
+  ServingPki pki_;
+  std::unique_ptr<ClientCertificateAuthenticator> authn_;
+  cluster::LogicalClusters clusters_;
+  RestHandler rest_;
+  std::unique_ptr<Discovery> discovery_;
+  std::unique_ptr<http::Server> server_;
+};
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ApiServer::~ApiServer() { Stop(); }
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& options,
+                                                    storage::Store& store) {
+  std::vector<std::string> sans = options.extra_sans;
+  if (options.address != "0.0.0.0" && options.address != "::") sans.push_back(options.address);
+  auto pki = LoadOrCreateServingPki(options.data_dir, sans);
+  if (!pki.ok()) return pki.status();
+  auto authn = ClientCertificateAuthenticator::Create(pki->ca.cert_pem);
+  if (!authn.ok()) return authn.status();
+  auto impl = std::make_unique<Impl>(options, store, std::move(*pki), std::move(*authn));
+  CARRIER_RETURN_IF_ERROR(impl->Start());
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+uint16_t ApiServer::port() const { return impl_->port(); }
+const ServingPki& ApiServer::pki() const { return impl_->pki(); }
+std::string ApiServer::url() const { return impl_->Url(); }
+void ApiServer::Stop() { impl_->Stop(); }
+
+}  // namespace carrier::apiserver

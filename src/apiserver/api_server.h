@@ -1,0 +1,42 @@
+#pragma once
+// `carrier serve`'s API server: the HTTPS listener, authentication, routing to logical
+// clusters (root at /, others at /clusters/<name>/), discovery and the REST machinery.
+// Until RBAC lands, only members of system:masters may use the API.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apiserver/serving_pki.h"
+#include "storage/store.h"
+
+namespace carrier::apiserver {
+
+struct ApiServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 6443;  // 0: an ephemeral port
+  std::string data_dir;
+  std::vector<std::string> extra_sans;  // more names for the serving certificate
+  int threads = 4;
+};
+
+class ApiServer {
+ public:
+  static Result<std::unique_ptr<ApiServer>> Start(const ApiServerOptions& options,
+                                                  storage::Store& store);
+  ~ApiServer();
+
+  uint16_t port() const;
+  const ServingPki& pki() const;
+  // The URL clients use ("https://127.0.0.1:6443").
+  std::string url() const;
+  void Stop();
+
+  class Impl;
+
+ private:
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace carrier::apiserver

@@ -1,0 +1,32 @@
+#pragma once
+// The generic REST machinery for every resource type: get, list (limit/continue,
+// resourceVersion semantics, label and field selectors), watch, create, update, patch,
+// delete (preconditions, finalizers), deletecollection, and the status and scale
+// subresources. Objects are JSON; where they live in the store is object_meta.h's concern.
+
+#include <memory>
+
+#include "apiserver/request_info.h"
+#include "apiserver/resource_catalog.h"
+#include "http/server.h"
+#include "storage/store.h"
+
+namespace carrier::apiserver {
+
+class WatchRegistry;
+
+class RestHandler {
+ public:
+  RestHandler(storage::Store& store, const ResourceCatalog& catalog);
+  ~RestHandler();
+
+  // Serves one resource request (info.is_resource) for an authenticated user.
+  void Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info);
+
+ private:
+  storage::Store& store_;
+  const ResourceCatalog& catalog_;
+  std::unique_ptr<WatchRegistry> watches_;
+};
+
+}  // namespace carrier::apiserver
