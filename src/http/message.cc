@@ -49,6 +49,20 @@ bool Request::HasHeader(std::string_view name) const {
   return false;
 }
 
+namespace {
+
+// Query strings are form-encoded: '+' stands for a space (as clients such as Go's
+// url.Values encode it), then percent escapes.
+std::optional<std::string> DecodeQueryComponent(std::string_view text) {
+  std::string spaced(text);
+  for (auto& c : spaced) {
+    if (c == '+') c = ' ';
+  }
+  return PercentDecode(spaced);
+}
+
+}  // namespace
+
 std::optional<std::string> Request::QueryParam(std::string_view key) const {
   std::string_view rest = query;
   while (!rest.empty()) {
@@ -56,10 +70,10 @@ std::optional<std::string> Request::QueryParam(std::string_view key) const {
     std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     size_t eq = pair.find('=');
-    auto raw_key = PercentDecode(pair.substr(0, eq));
+    auto raw_key = DecodeQueryComponent(pair.substr(0, eq));
     if (!raw_key || *raw_key != key) continue;
     if (eq == std::string_view::npos) return std::string();
-    return PercentDecode(pair.substr(eq + 1));
+    return DecodeQueryComponent(pair.substr(eq + 1));
   }
   return std::nullopt;
 }

@@ -55,7 +55,7 @@ struct Request {
   // The value of the first header named `name` ("" when absent).
   std::string_view Header(std::string_view name) const;
   bool HasHeader(std::string_view name) const;
-  // The decoded value of query parameter `key`, if present.
+  // The decoded value of query parameter `key` (form encoding: "+" is a space), if present.
   std::optional<std::string> QueryParam(std::string_view key) const;
   // Content-Length when the request declares one.
   std::optional<uint64_t> ContentLength() const;
