@@ -80,8 +80,7 @@ class ApiServer::Impl {
     const http::Request& req = ex->request();
     auto path = http::PercentDecode(req.path);
     if (!path) return ex->Respond(ErrorResponse(Status(Code::kBadRequest, "malformed URL path")));
-    const bool watch = req.QueryParam("watch").value_or("") == "true" ||
-                       req.QueryParam("watch").value_or("") == "1";
+    const bool watch = QueryBool(req.QueryParam("watch"));
     auto info = ParseRequestInfo(req.method, *path, watch);
     if (!info.ok()) return ex->Respond(ErrorResponse(info.status()));
 

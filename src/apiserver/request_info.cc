@@ -33,6 +33,14 @@ std::string VerbFor(std::string_view method, bool collection, bool watch) {
 
 }  // namespace
 
+bool QueryBool(const std::optional<std::string>& value) {
+  if (!value) return false;
+  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) {
+    if (*value == t) return true;
+  }
+  return false;
+}
+
 bool IsValidClusterName(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   for (char c : name) {

@@ -5,6 +5,7 @@
 //   [/clusters/<cluster>]/apis/<group>/<version>/[namespaces/<ns>/]<resource>[/<name>[/<sub>]]
 // Anything else (discovery, /version, /healthz, /openapi) is a non-resource request.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,10 @@ struct RequestInfo {
 // Parses a percent-decoded path plus the HTTP method and the `watch` query parameter.
 // Malformed resource paths are kBadRequest / kNotFound.
 Result<RequestInfo> ParseRequestInfo(std::string_view method, std::string_view path, bool watch);
+
+// A boolean query parameter as Kubernetes (Go's strconv.ParseBool) reads it: 1, t, T, TRUE,
+// true, True are true; anything else, or absence, is false.
+bool QueryBool(const std::optional<std::string>& value);
 
 // Logical cluster names: DNS-1123 labels of at most 63 characters.
 bool IsValidClusterName(std::string_view name);

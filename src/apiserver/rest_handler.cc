@@ -235,7 +235,7 @@ class RestHandlerImpl {
     const std::string prefix = CollectionPrefix(c.info.cluster, *c.type, c.info.namespace_);
     spec.range = storage::KeyRange::Prefix(prefix);
     if (!c.info.name.empty()) spec.range = storage::KeyRange::Key(prefix + c.info.name);
-    spec.bookmarks = c.Query("allowWatchBookmarks").value_or("") == "true";
+    spec.bookmarks = QueryBool(c.Query("allowWatchBookmarks"));
     spec.kind = c.type->kind;
     spec.api_version = c.type->GroupVersion();
     if (auto t = c.Query("timeoutSeconds"); t && !t->empty()) {
@@ -244,7 +244,7 @@ class RestHandlerImpl {
       spec.timeout = std::chrono::seconds(*secs);
     }
     const std::string rv = c.Query("resourceVersion").value_or("");
-    const bool send_initial = c.Query("sendInitialEvents").value_or("") == "true";
+    const bool send_initial = QueryBool(c.Query("sendInitialEvents"));
     if (send_initial && c.Query("resourceVersionMatch").value_or("") != "NotOlderThan") {
       return c.Fail(Status(Code::kInvalidArgument,
                            "sendInitialEvents requires resourceVersionMatch=NotOlderThan"));
