@@ -1,0 +1,36 @@
+#include "storage/open_store.h"
+
+#include <filesystem>
+
+#include "storage/etcd/etcd_store.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace carrier::storage {
+
+std::string DescribeStore(const StoreConfig& config) {
+  if (config.etcd_endpoints.empty()) return "sqlite:" + config.data_dir + "/store.db";
+  std::string out = "etcd:";
+  for (size_t i = 0; i < config.etcd_endpoints.size(); ++i) {
+    out += (i ? "," : "") + config.etcd_endpoints[i];
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config) {
+  if (!config.etcd_endpoints.empty()) {
+    EtcdOptions options;
+    options.endpoints = config.etcd_endpoints;
+    options.ca_file = config.etcd_ca_file;
+    options.cert_file = config.etcd_cert_file;
+    options.key_file = config.etcd_key_file;
+    return OpenEtcdStore(options);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return Internal("cannot create " + config.data_dir + ": " + ec.message());
+  SqliteOptions options;
+  options.path = config.data_dir + "/store.db";
+  return OpenSqliteStore(options);
+}
+
+}  // namespace carrier::storage
