@@ -12,8 +12,9 @@
 //    read issued after that return sees it (read-your-writes);
 //  - a watch delivers every change from its start revision on, in revision order, with no
 //    gaps or duplicates, until it is cancelled or fails; StartWatch with a start revision
-//    below the compacted revision fails with Code::kGone (a watch that later cannot resume,
-//    e.g. after a reconnect, ends with a kGone WatchResponse instead);
+//    at or below the compacted revision fails with Code::kGone (the change made at the
+//    compacted revision lost its previous value); a watch that later cannot resume,
+//    e.g. after a reconnect, ends with a kGone WatchResponse instead;
 //  - reading at a revision below the compacted revision fails with kGone, above the current
 //    revision with kFutureRevision;
 //  - keys attached to a lease are deleted (with DELETE events) when the lease expires.

@@ -127,7 +127,7 @@ Result<std::shared_ptr<Connection>> Connection::Open(const EtcdOptions& options)
   return connection;
 }
 
-Result<Endpoint*> Connection::Connected() {
+Result<Endpoint*> Connection::Connected(const std::atomic<bool>* cancel) {
   const size_t n = endpoints_.size();
   const size_t first = current_.load();
   auto deadline = std::chrono::system_clock::now() + options_.dial_timeout;
@@ -142,9 +142,10 @@ Result<Endpoint*> Connection::Connected() {
     }
     auto now = std::chrono::system_clock::now();
     if (now >= deadline) break;
+    if (cancel && cancel->load()) return Status(Code::kCancelled, "etcd: connecting cancelled");
     // Wait for a state change on the preferred channel, briefly, then look at all again.
     Endpoint* preferred = endpoints_[first % n].get();
-    auto slice = std::min(deadline, now + std::chrono::milliseconds(n > 1 ? 20 : 200));
+    auto slice = std::min(deadline, now + std::chrono::milliseconds(n > 1 ? 20 : 100));
     preferred->channel->WaitForStateChange(preferred->channel->GetState(false), slice);
   }
   std::string names;

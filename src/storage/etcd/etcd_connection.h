@@ -33,8 +33,9 @@ class Connection {
   // the next endpoint; a write is never retried, since it may have been applied.
   Status Call(bool idempotent, const CallFn& call);
 
-  // A connected endpoint, preferring the last one that worked; waits up to the dial timeout.
-  Result<Endpoint*> Connected();
+  // A connected endpoint, preferring the last one that worked; waits up to the dial timeout
+  // (or until *cancel becomes true).
+  Result<Endpoint*> Connected(const std::atomic<bool>* cancel = nullptr);
   // Remembers that `endpoint` failed, so that the next request starts with another one.
   void MarkFailed(const Endpoint* endpoint);
 

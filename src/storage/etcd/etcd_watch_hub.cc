@@ -58,6 +58,7 @@ void WatchHub::Shutdown() {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     stopping_ = true;
+    stop_connecting_ = true;
     if (context_) context_->TryCancel();
     watches.swap(watches_);
   }
@@ -279,8 +280,9 @@ void WatchHub::ReadLoop() {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
-    auto endpoint = connection_->Connected();
+    auto endpoint = connection_->Connected(&stop_connecting_);
     if (!endpoint.ok()) {
+      if (endpoint.status().code() == Code::kCancelled) return;
       spdlog::warn("etcd watch stream: {}", endpoint.status().message());
     } else {
       auto context = std::make_shared<grpc::ClientContext>();

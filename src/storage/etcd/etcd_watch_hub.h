@@ -14,6 +14,7 @@
 // 10 minutes by default). A watch that started in the past and sees no event may therefore
 // wait that long for its first progress notification.
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -67,6 +68,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> stop_connecting_{false};  // cuts a reconnect wait short on Shutdown
   std::map<int64_t, std::shared_ptr<State>> watches_;
   int64_t next_id_ = 1;
   // The current stream (null while reconnecting) and its generation.
