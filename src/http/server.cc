@@ -430,10 +430,7 @@ class Connection final : public ConnectionBase {
           ok = co_await WriteResponse(res, head, keep_alive && body_complete_, is_head);
           break;
         }
-        if (chunked_ && !chunked_->writer->closed() && chunked_->queue.empty() &&
-            !chunked_->last) {
-          // Nothing to write yet: fall through to waiting.
-        } else if (chunked_) {
+        if (chunked_) {
           co_await StreamChunks();
           ok = false;  // a chunked response ends its connection
           break;
