@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "cli/registry_command.h"
+
 namespace carrier::cli {
 
 namespace {
@@ -9,8 +11,9 @@ int exit_code = 0;
 int ExitCode() { return exit_code; }
 void SetExitCode(int code) { exit_code = code; }
 
-void AddCommands(CLI::App& /*app*/) {
+void AddCommands(CLI::App& app) {
   // Subcommands (serve, store, registry) are added here as their modules land.
+  AddRegistryCommand(app);
 }
 
 }  // namespace carrier::cli
