@@ -43,3 +43,9 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+
+# Coverage-guided fuzzing of the registry parsers with clang's libFuzzer (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: setup
+	tests/fuzz/run $(FUZZ_SECONDS)
