@@ -9,6 +9,8 @@
 namespace carrier::registry {
 namespace {
 
+using testing::Descriptor;
+using testing::ImageManifest;
 using testing::RegistryFixture;
 namespace json = boost::json;
 

@@ -27,6 +27,28 @@ inline std::filesystem::path TempDir(const std::string& tag) {
   return dir;
 }
 
+inline std::string Descriptor(const std::string& media_type, const std::string& data) {
+  boost::json::object d{{"mediaType", media_type},
+                        {"digest", ComputeDigest("sha256", data).ToString()},
+                        {"size", data.size()}};
+  return boost::json::serialize(d);
+}
+
+// An OCI image manifest for a config and layers already pushed (by content).
+inline std::string ImageManifest(const std::string& config, const std::vector<std::string>& layers,
+                                 const std::string& extra_fields = "") {
+  std::string m = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                  "\"config\":" +
+                  Descriptor("application/vnd.oci.image.config.v1+json", config) + ",\"layers\":[";
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (i) m += ",";
+    m += Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layers[i]);
+  }
+  m += "]" + extra_fields + "}";
+  return m;
+}
+
+
 class RegistryFixture : public ::testing::Test {
  protected:
   void SetUp() override { Start(true); }
@@ -84,27 +106,6 @@ class RegistryFixture : public ::testing::Test {
                   {{"Content-Type", "application/octet-stream"}}, data);
     EXPECT_EQ(put.status, 201) << put.body;
     return digest;
-  }
-
-  static std::string Descriptor(const std::string& media_type, const std::string& data) {
-    boost::json::object d{{"mediaType", media_type},
-                          {"digest", ComputeDigest("sha256", data).ToString()},
-                          {"size", data.size()}};
-    return boost::json::serialize(d);
-  }
-
-  // An OCI image manifest for a config and layers already pushed (by content).
-  static std::string ImageManifest(const std::string& config, const std::vector<std::string>& layers,
-                                   const std::string& extra_fields = "") {
-    std::string m = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                    "\"config\":" +
-                    Descriptor("application/vnd.oci.image.config.v1+json", config) + ",\"layers\":[";
-    for (size_t i = 0; i < layers.size(); ++i) {
-      if (i) m += ",";
-      m += Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layers[i]);
-    }
-    m += "]" + extra_fields + "}";
-    return m;
   }
 
   ClientResponse PutManifest(const std::string& repo, const std::string& ref,
