@@ -579,9 +579,9 @@ class Api : public std::enable_shared_from_this<Api> {
         return Send(ex, Error(413, "SIZE_INVALID", st.message()));
       }
       if (!st.ok()) {
-        return Send(ex, Error(st.code() == Code::kCancelled ? 400 : 500,
-                              st.code() == Code::kCancelled ? "BLOB_UPLOAD_INVALID" : "UNKNOWN",
-                              st.message()));
+        bool client_side = st.code() == Code::kCancelled || st.code() == Code::kBadRequest;
+        return Send(ex, Error(client_side ? 400 : 500,
+                              client_side ? "BLOB_UPLOAD_INVALID" : "UNKNOWN", st.message()));
       }
       if (complete_with) return self->Complete(ex, route, id, *complete_with);
       Send(ex, self->UploadProgress(202, route, id, size));

@@ -127,6 +127,34 @@ TEST(HttpServer, ChunkedRequestBody) {
   EXPECT_EQ(sink->data, "hello world");
 }
 
+TEST(HttpServer, LargeChunkedBodyWithExtensionsTrailersAndPipelining) {
+  auto sink = std::make_shared<CountingSink>();
+  auto server = StartServer([sink](std::shared_ptr<Exchange> ex) {
+    if (ex->request().method == "GET") return ex->Respond(Response::Text(200, "second"));
+    ex->ReadBody(sink, 1 << 30, [ex](Status st) {
+      ex->Respond(Response::Text(st.ok() ? 200 : 400, st.ok() ? "first" : st.message()));
+    });
+  });
+  std::string expected, wire =
+      "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 300; ++i) {
+    std::string piece(1000 + i * 37, static_cast<char>('a' + i % 26));
+    char size[32];
+    std::snprintf(size, sizeof(size), "%zX", piece.size());
+    wire += std::string(size) + (i % 7 == 0 ? ";ext=1" : "") + "\r\n" + piece + "\r\n";
+    expected += piece;
+  }
+  wire += "0\r\nX-Trailer: yes\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n";
+  RawConnection raw(server->port());
+  ASSERT_TRUE(raw.Send(wire));
+  EXPECT_NE(raw.ReadUntil("first").find("200"), std::string::npos);
+  EXPECT_NE(raw.ReadUntil("second").find("200"), std::string::npos);
+  EXPECT_TRUE(sink->data == expected);
+  RawConnection bad(server->port());
+  ASSERT_TRUE(bad.Send("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"));
+  EXPECT_NE(bad.ReadUntil("chunked").find("400"), std::string::npos);
+}
+
 TEST(HttpServer, BodyLimitAndSinkErrorsReachTheHandler) {
   auto server = StartServer([](std::shared_ptr<Exchange> ex) {
     auto sink = std::make_shared<CountingSink>(ex->request().path == "/sinkfails" ? 10 : SIZE_MAX);
