@@ -36,6 +36,12 @@ namespace {
 
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kFileChunk = 1 << 20;
+constexpr uint64_t kDrainLimit = 1 << 20;
+
+class DiscardSink : public BodySink {
+ public:
+  Status Write(std::string_view) override { return Status::Ok(); }
+};
 
 // A parsed "Range: bytes=..." header against a resource of `size` bytes.
 struct RangeSpec {
@@ -509,6 +515,14 @@ class Connection final : public ConnectionBase {
         if (response_) {
           Response res = std::move(*response_);
           response_.reset();
+          // A small body the handler did not want is read and dropped, so the connection
+          // can be kept (closing with unread data would reset it under the response).
+          auto length = parser.content_length();
+          if (!body_complete_ && !body_requested_ && length && *length <= kDrainLimit &&
+              !beast::iequals(expect, "100-continue")) {
+            ReadBodyCommand discard{std::make_shared<DiscardSink>(), *length, nullptr};
+            co_await ReadBody(parser, discard, false);
+          }
           ok = co_await WriteResponse(res, head, keep_alive && body_complete_, is_head);
           break;
         }

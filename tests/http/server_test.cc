@@ -155,6 +155,19 @@ TEST(HttpServer, LargeChunkedBodyWithExtensionsTrailersAndPipelining) {
   EXPECT_NE(bad.ReadUntil("chunked").find("400"), std::string::npos);
 }
 
+TEST(HttpServer, UnreadSmallBodyKeepsTheConnection) {
+  auto server = StartServer([](std::shared_ptr<Exchange> ex) {
+    ex->Respond(Response::Text(401, "no"));  // answers without looking at the body
+  });
+  TestClient client(server->port());
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.Do("PUT", "/x", {}, std::string(200000, 'b'));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 401);
+  }
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
 TEST(HttpServer, BodyLimitAndSinkErrorsReachTheHandler) {
   auto server = StartServer([](std::shared_ptr<Exchange> ex) {
     auto sink = std::make_shared<CountingSink>(ex->request().path == "/sinkfails" ? 10 : SIZE_MAX);
