@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+
 namespace carrier::cli {
 
 namespace {
@@ -9,6 +10,9 @@ int exit_code = 0;
 int ExitCode() { return exit_code; }
 void SetExitCode(int code) { exit_code = code; }
 
-void AddCommands(CLI::App& app) { AddServeCommand(app); }
+void AddCommands(CLI::App& app) {
+  AddServeCommand(app);
+  AddRegistryCommand(app);
+}
 
 }  // namespace carrier::cli

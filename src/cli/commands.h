@@ -12,5 +12,6 @@ void SetExitCode(int code);
 
 // One per subcommand, each in its own file.
 void AddServeCommand(CLI::App& app);
+void AddRegistryCommand(CLI::App& app);  // registry serve|init|gc: the OCI mirror registry
 
 }  // namespace carrier::cli

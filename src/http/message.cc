@@ -64,6 +64,13 @@ std::optional<std::string> DecodeQueryComponent(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> Request::QueryParam(std::string_view key) const {
+  auto all = QueryParams(key);
+  if (all.empty()) return std::nullopt;
+  return all.front();
+}
+
+std::vector<std::string> Request::QueryParams(std::string_view key) const {
+  std::vector<std::string> out;
   std::string_view rest = query;
   while (!rest.empty()) {
     size_t amp = rest.find('&');
@@ -72,10 +79,13 @@ std::optional<std::string> Request::QueryParam(std::string_view key) const {
     size_t eq = pair.find('=');
     auto raw_key = DecodeQueryComponent(pair.substr(0, eq));
     if (!raw_key || *raw_key != key) continue;
-    if (eq == std::string_view::npos) return std::string();
-    return DecodeQueryComponent(pair.substr(eq + 1));
+    if (eq == std::string_view::npos) {
+      out.emplace_back();
+      continue;
+    }
+    if (auto v = DecodeQueryComponent(pair.substr(eq + 1))) out.push_back(std::move(*v));
   }
-  return std::nullopt;
+  return out;
 }
 
 std::optional<uint64_t> Request::ContentLength() const {

@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -36,6 +37,12 @@ namespace {
 
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kFileChunk = 1 << 20;
+constexpr uint64_t kDrainLimit = 1 << 20;
+
+class DiscardSink : public BodySink {
+ public:
+  Status Write(std::string_view) override { return Status::Ok(); }
+};
 
 // A parsed "Range: bytes=..." header against a resource of `size` bytes.
 struct RangeSpec {
@@ -129,6 +136,87 @@ std::string PeerCertificatePem(SSL* ssl) {
   BIO_free(bio);
   return pem;
 }
+
+// Decodes a chunked transfer coding (RFC 9112 §7.1) incrementally. Decode() takes the next
+// input bytes, moves the data bytes to the front of the same buffer and says how many there
+// are and how much input it used (all of it unless the body ended inside this input).
+class ChunkedDecoder {
+ public:
+  bool done() const { return state_ == kDone; }
+
+  bool Decode(char* buf, size_t n, size_t& data, size_t& used) {
+    data = 0;
+    size_t i = 0;
+    while (i < n && state_ != kDone) {
+      switch (state_) {
+        case kSize: {
+          char c = buf[i++];
+          if (++line_ > 4096) return false;
+          if (c == '\n') {
+            if (!saw_digit_) return false;
+            state_ = remaining_ == 0 ? kTrailer : kData;
+            saw_digit_ = in_ext_ = false;
+            line_ = 0;
+          } else if (c == '\r' || in_ext_) {
+          } else if (c == ';') {
+            in_ext_ = true;
+          } else {
+            int v = HexDigit(c);
+            if (v < 0 || remaining_ >> 60) return false;
+            remaining_ = remaining_ * 16 + static_cast<uint64_t>(v);
+            saw_digit_ = true;
+          }
+          break;
+        }
+        case kData: {
+          size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, n - i));
+          if (data != i) std::memmove(buf + data, buf + i, take);
+          data += take;
+          i += take;
+          remaining_ -= take;
+          if (remaining_ == 0) state_ = kDataEnd;
+          break;
+        }
+        case kDataEnd: {
+          char c = buf[i++];
+          if (c == '\n') {
+            state_ = kSize;
+          } else if (c != '\r') {
+            return false;
+          }
+          break;
+        }
+        case kTrailer: {
+          char c = buf[i++];
+          if (c == '\n') {
+            if (line_ == 0) state_ = kDone;
+            line_ = 0;
+          } else if (c != '\r') {
+            if (++line_ > 8192) return false;
+          }
+          break;
+        }
+        case kDone:
+          break;
+      }
+    }
+    used = i;
+    return true;
+  }
+
+ private:
+  static int HexDigit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+  enum State { kSize, kData, kDataEnd, kTrailer, kDone } state_ = kSize;
+  uint64_t remaining_ = 0;
+  size_t line_ = 0;
+  bool saw_digit_ = false;
+  bool in_ext_ = false;
+};
 
 }  // namespace
 
@@ -442,13 +530,18 @@ class Connection final : public ConnectionBase {
         if (response_) {
           Response res = std::move(*response_);
           response_.reset();
+          // A small body the handler did not want is read and dropped, so the connection
+          // can be kept (closing with unread data would reset it under the response).
+          auto length = parser.content_length();
+          if (!body_complete_ && !body_requested_ && length && *length <= kDrainLimit &&
+              !beast::iequals(expect, "100-continue")) {
+            ReadBodyCommand discard{std::make_shared<DiscardSink>(), *length, nullptr};
+            co_await ReadBody(parser, discard, false);
+          }
           ok = co_await WriteResponse(res, head, keep_alive && body_complete_, is_head);
           break;
         }
-        if (chunked_ && !chunked_->writer->closed() && chunked_->queue.empty() &&
-            !chunked_->last) {
-          // Nothing to write yet: fall through to waiting.
-        } else if (chunked_) {
+        if (chunked_) {
           co_await StreamChunks();
           ok = false;  // a chunked response ends its connection
           break;
@@ -509,22 +602,40 @@ class Connection final : public ConnectionBase {
       body_complete_ = true;
       co_return Status::Ok();
     }
-    while (!parser.is_done()) {
-      parser.get().body().data = chunk_.data();
-      parser.get().body().size = chunk_.size();
-      beast::get_lowest_layer(stream_).expires_after(opt.body_read_timeout);
-      auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kUse);
-      if (ec == bhttp::error::need_buffer) ec = {};
-      if (ec) co_return Status(Code::kCancelled, "body read failed: " + ec.message());
-      size_t got = chunk_.size() - parser.get().body().size;
-      total += got;
+    // Chunked: decode the framing ourselves, compacting the data in place, so that the sink
+    // gets one large piece per socket read.
+    ChunkedDecoder decoder;
+    for (;;) {
+      size_t n = 0;
+      if (buffer_.size() > 0) {
+        n = asio::buffer_copy(asio::buffer(chunk_), buffer_.data());
+        buffer_.consume(n);
+      } else {
+        beast::get_lowest_layer(stream_).expires_after(opt.body_read_timeout);
+        auto [ec, got] = co_await stream_.async_read_some(asio::buffer(chunk_), kUse);
+        if (ec) co_return Status(Code::kCancelled, "body read failed: " + ec.message());
+        n = got;
+      }
+      size_t data = 0, used = 0;
+      if (!decoder.Decode(chunk_.data(), n, data, used)) {
+        co_return Status(Code::kBadRequest, "malformed chunked body");
+      }
+      total += data;
       if (total > cmd.limit) {
         co_return Status(Code::kTooLarge,
                          "request body exceeds " + std::to_string(cmd.limit) + " bytes");
       }
-      if (got > 0) {
-        Status st = cmd.sink->Write(std::string_view(chunk_.data(), got));
+      if (data > 0) {
+        Status st = cmd.sink->Write(std::string_view(chunk_.data(), data));
         if (!st.ok()) co_return st;
+      }
+      if (decoder.done()) {
+        // Bytes after the body belong to the next request: put them back in front.
+        std::string rest(chunk_.data() + used, n - used);
+        rest += beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        buffer_.commit(asio::buffer_copy(buffer_.prepare(rest.size()), asio::buffer(rest)));
+        break;
       }
     }
     beast::get_lowest_layer(stream_).expires_never();

@@ -57,6 +57,8 @@ struct Request {
   bool HasHeader(std::string_view name) const;
   // The decoded value of query parameter `key` (form encoding: "+" is a space), if present.
   std::optional<std::string> QueryParam(std::string_view key) const;
+  // Every decoded value of a repeated query parameter, in order.
+  std::vector<std::string> QueryParams(std::string_view key) const;
   // Content-Length when the request declares one.
   std::optional<uint64_t> ContentLength() const;
   // True when a body follows the head (Content-Length > 0 or chunked).
