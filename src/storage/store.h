@@ -10,9 +10,12 @@
 //  - each key records create_revision, mod_revision and version (1 on create, +1 per put);
 //  - a call returns only after its write is durable (fsync'd / quorum-committed), and any
 //    read issued after that return sees it (read-your-writes);
-//  - a watch delivers every change after its start revision, in revision order, with no gaps
-//    or duplicates, until it is cancelled or fails; a start revision at or below the
-//    compacted revision fails with Code::kGone;
+//  - a watch delivers every change from its start revision on, in revision order, with no
+//    gaps or duplicates, until it is cancelled or fails; StartWatch with a start revision
+//    below the compacted revision fails with Code::kGone (a watch that later cannot resume,
+//    e.g. after a reconnect, ends with a kGone WatchResponse instead);
+//  - reading at a revision below the compacted revision fails with kGone, above the current
+//    revision with kFutureRevision;
 //  - keys attached to a lease are deleted (with DELETE events) when the lease expires.
 //
 // All methods are thread-safe. Watch callbacks run on a backend thread, one at a time per
@@ -177,9 +180,12 @@ class Store {
 
   virtual Result<Revision> CurrentRevision() = 0;
   virtual Result<Revision> CompactedRevision() = 0;
-  // Discards history older than `revision` (the value at `revision` stays readable).
+  // Discards history older than `revision` (the state at `revision` stays readable).
+  // kGone when already compacted to it or past it, kFutureRevision when beyond the head.
   virtual Status Compact(Revision revision) = 0;
 
+  // Leases: keys put with a lease are deleted when it expires or is revoked. KeepAlive
+  // restarts the TTL. Unknown or expired leases give kNotFound.
   virtual Result<LeaseId> GrantLease(std::chrono::seconds ttl) = 0;
   virtual Status KeepAlive(LeaseId lease) = 0;
   virtual Status RevokeLease(LeaseId lease) = 0;
