@@ -1,8 +1,10 @@
 #include "registry/mirror/mirror_sets.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "registry/reference.h"
 
@@ -26,6 +28,52 @@ constexpr KindInfo kKinds[] = {
     {"ImageContentSourcePolicy", "operator.openshift.io/v1alpha1", "repositoryDigestMirrors",
      MirrorSetKind::kImageContentSourcePolicy},
 };
+
+// A first pass over the events, before any node is built. It refuses aliases (with them a
+// small document can stand for an exponentially large one) and stops yaml-cpp 0.7's
+// LoadAll from looping forever, allocating, on input such as "{}," (it keeps reporting a
+// new document at the same position).
+class Screen final : public YAML::EventHandler {
+ public:
+  Status status;
+  size_t next_start = 0;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (status.ok() && static_cast<size_t>(mark.pos) < next_start) {
+      status = InvalidArgument("mirror policy is not valid YAML or JSON: unexpected text at line " +
+                               std::to_string(mark.line + 1) + ", column " +
+                               std::to_string(mark.column + 1));
+    }
+    next_start = static_cast<size_t>(mark.pos) + 1;
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    if (status.ok()) {
+      status = InvalidArgument("mirror policy uses a YAML alias (line " +
+                               std::to_string(mark.line + 1) + "); aliases are not supported");
+    }
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Throws YAML::Exception for malformed input, like YAML::LoadAll.
+Result<std::vector<YAML::Node>> LoadDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  Screen screen;
+  while (screen.status.ok() && parser.HandleNextDocument(screen)) {
+  }
+  if (!screen.status.ok()) return screen.status;
+  return YAML::LoadAll(text);
+}
 
 Result<std::string> ScalarField(const YAML::Node& node, const std::string& field,
                                 const std::string& where, bool required) {
@@ -159,7 +207,9 @@ Result<std::vector<MirrorSet>> ParseMirrorSets(std::string_view text) {
     return InvalidArgument("mirror policy input is larger than 8 MiB");
   std::vector<MirrorSet> out;
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    Result<std::vector<YAML::Node>> loaded = LoadDocuments(std::string(text));
+    if (!loaded.ok()) return loaded.status();
+    const std::vector<YAML::Node>& documents = *loaded;
     for (size_t i = 0; i < documents.size(); ++i) {
       if (documents[i].IsNull()) continue;  // empty document between "---" separators
       CARRIER_RETURN_IF_ERROR(ParseObject(documents[i], "document " + std::to_string(i + 1), out));
