@@ -17,7 +17,7 @@ inspect_raw_digest() { skopeo inspect --raw "$@" | sha256_of; }
 
 case $scenario in
 layouts)
-  start_carrier "$carrier" "$WORK/carrier"
+  start_carrier "$carrier" "$WORK/carrier" --plain-http
   c=127.0.0.1:$CARRIER_PORT
 
   step "skopeo copy from an OCI layout"
@@ -55,7 +55,7 @@ PY
   ;;
 
 distribution)
-  start_carrier "$carrier" "$WORK/carrier"
+  start_carrier "$carrier" "$WORK/carrier" --plain-http
   start_distribution "$WORK/distribution"
   c=127.0.0.1:$CARRIER_PORT d=127.0.0.1:$DIST_PORT
   tls=(--src-tls-verify=false --dest-tls-verify=false)
@@ -83,7 +83,7 @@ distribution)
   ;;
 
 umoci)
-  start_carrier "$carrier" "$WORK/carrier"
+  start_carrier "$carrier" "$WORK/carrier" --plain-http
   c=127.0.0.1:$CARRIER_PORT
 
   step "push an image built with umoci, pull it back into a new layout"
@@ -99,43 +99,71 @@ umoci)
   ;;
 
 tls-htpasswd | token)
+  # Provided certificate (as the documented mirror registry makes it), htpasswd users made
+  # with `htpasswd -bB`, rules: everyone reads, only "pusher" writes under e2e/.
   mkdir -p "$WORK/certs"
   openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/certs/domain.key" \
     -out "$WORK/certs/domain.crt" 2>/dev/null
-  cp "$WORK/certs/domain.crt" "$WORK/certs/ca.crt"  # skopeo's --cert-dir reads *.crt as CAs
+  # skopeo's --cert-dir takes *.crt as CAs (and *.key as client keys, so a folder of its own)
+  mkdir -p "$WORK/trust" && cp "$WORK/certs/domain.crt" "$WORK/trust/ca.crt"
   htpasswd -bBc "$WORK/htpasswd" pusher 'push secret' 2>/dev/null
   htpasswd -bB "$WORK/htpasswd" reader 'read secret' 2>/dev/null
-  start_carrier "$carrier" "$WORK/carrier" --tls "$WORK/certs/domain.crt" "$WORK/certs/domain.key" \
-    --htpasswd "$WORK/htpasswd" ${scenario/tls-htpasswd/} 
-  c=127.0.0.1:$CARRIER_PORT
-  ca=(--cacert "$WORK/certs/ca.crt")
+  port=$(free_port)
+  token=false
+  [ "$scenario" = token ] && token=true
+  carrier_config "$carrier" "$WORK/carrier" "
+listen: \"127.0.0.1:$port\"
+tls: {enabled: true, certificate: $WORK/certs/domain.crt, key: $WORK/certs/domain.key}
+storage: {data: data}
+auth:
+  htpasswd: $WORK/htpasswd
+  token: {enabled: $token, realm: \"https://127.0.0.1:$port/token\", service: carrier-e2e, key: certs/token.key}
+  rules:
+  - {repositories: \"*\", users: [\"*\"], actions: [pull]}
+  - {repositories: \"e2e/*\", users: [pusher], actions: [\"*\"]}"
+  start_carrier "$carrier" "$WORK/carrier" --listen 127.0.0.1:$port
+  c=127.0.0.1:$port
+  ca=(--cacert "$WORK/trust/ca.crt")
 
-  step "TLS: the base endpoint asks for credentials"
-  code=$(curl -s "${ca[@]}" -o /dev/null -w '%{http_code}' "https://$c/v2/")
+  step "TLS: the base endpoint asks for credentials with the right challenge"
+  code=$(curl -s "${ca[@]}" -o /dev/null -D "$WORK/headers" -w '%{http_code}' "https://$c/v2/")
   [ "$code" = 401 ] || fail "GET /v2/ without credentials gave $code"
+  if [ "$token" = true ]; then
+    grep -qi "^www-authenticate: Bearer realm=\"https://$c/token\",service=\"carrier-e2e\"" "$WORK/headers" ||
+      fail "no Bearer challenge: $(cat "$WORK/headers")"
+  else
+    grep -qi '^www-authenticate: Basic realm=' "$WORK/headers" || fail "no Basic challenge: $(cat "$WORK/headers")"
+  fi
   code=$(curl -s "${ca[@]}" -o /dev/null -w '%{http_code}' -u pusher:wrong "https://$c/v2/")
   [ "$code" = 401 ] || fail "GET /v2/ with a wrong password gave $code"
 
   step "skopeo without or with wrong credentials is refused"
-  if skopeo copy -q --dest-cert-dir "$WORK/certs" oci:"$WORK/layout":latest \
+  if skopeo copy -q --dest-cert-dir "$WORK/trust" oci:"$WORK/layout":latest \
     docker://$c/e2e/secure:v1 2>"$WORK/err"; then
     fail "anonymous push succeeded"
   fi
   grep -qiE "unauthorized|authentication required|401" "$WORK/err" || fail "unexpected error: $(cat "$WORK/err")"
-  if skopeo copy -q --dest-cert-dir "$WORK/certs" --dest-creds 'pusher:nope' \
+  if skopeo copy -q --dest-cert-dir "$WORK/trust" --dest-creds 'pusher:nope' \
     oci:"$WORK/layout":latest docker://$c/e2e/secure:v1 2>"$WORK/err"; then
     fail "push with a wrong password succeeded"
   fi
 
   step "skopeo with credentials over verified TLS"
-  skopeo copy -q --dest-cert-dir "$WORK/certs" --dest-creds 'pusher:push secret' \
+  skopeo copy -q --dest-cert-dir "$WORK/trust" --dest-creds 'pusher:push secret' \
     oci:"$WORK/layout":latest docker://$c/e2e/secure:v1
-  [ "$(inspect_raw_digest --cert-dir "$WORK/certs" --creds 'reader:read secret' docker://$c/e2e/secure:v1)" = "$digest" ] ||
+  [ "$(inspect_raw_digest --cert-dir "$WORK/trust" --creds 'reader:read secret' docker://$c/e2e/secure:v1)" = "$digest" ] ||
     fail "authenticated inspect gave another manifest"
-  skopeo copy -q --src-cert-dir "$WORK/certs" --src-creds 'reader:read secret' \
+  skopeo copy -q --src-cert-dir "$WORK/trust" --src-creds 'reader:read secret' \
     docker://$c/e2e/secure:v1 oci:"$WORK/back":latest
   same_blobs "$WORK/layout" "$WORK/back" latest || fail "blobs differ after the TLS round trip"
+
+  step "the rules: a reader may not push"
+  if skopeo copy -q --dest-cert-dir "$WORK/trust" --dest-creds 'reader:read secret' \
+    oci:"$WORK/layout":latest docker://$c/e2e/by-reader:v1 2>"$WORK/err"; then
+    fail "reader pushed"
+  fi
+  grep -qi "denied" "$WORK/err" || fail "unexpected error: $(cat "$WORK/err")"
 
   step "an untrusted certificate is refused"
   if skopeo inspect --raw --creds 'reader:read secret' docker://$c/e2e/secure:v1 2>"$WORK/err" >/dev/null; then

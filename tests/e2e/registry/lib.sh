@@ -100,3 +100,28 @@ for d in todo:
 print("%d blobs identical" % len(todo))
 PY
 }
+
+# start_carrier <carrier binary> <root> [serve flags...]: `carrier registry serve` on a
+# loopback port. A root without conf/config.yaml is first set up by `carrier registry init`.
+# Without --listen in the flags the server picks a free port; sets CARRIER_PORT from the
+# address it reports.
+start_carrier() {
+  local binary=$1 root=$2
+  shift 2
+  [ -f "$root/conf/config.yaml" ] || "$binary" registry init --root "$root" >/dev/null
+  local listen=(--listen 127.0.0.1:0)
+  [[ " $* " == *" --listen "* ]] && listen=()
+  "$binary" registry serve --root "$root" "${listen[@]}" "$@" >"$root/log" 2>&1 &
+  PIDS+=($!)
+  wait_for 20 grep -q 'listening on' "$root/log" || fail "carrier registry did not start: $(cat "$root/log")"
+  CARRIER_PORT=$(sed -n 's/.*listening on https\{0,1\}:\/\/[^ ]*:\([0-9]*\).*/\1/p' "$root/log" | head -1)
+  [ -n "$CARRIER_PORT" ] || fail "no port in: $(cat "$root/log")"
+}
+
+# carrier_config <root> <yaml>: writes <root>/conf/config.yaml (after `registry init` made
+# the folders), so that a test chooses TLS, htpasswd, token and rules settings.
+carrier_config() {
+  local binary=$1 root=$2 yaml=$3
+  "$binary" registry init --root "$root" >/dev/null
+  printf '%s\n' "$yaml" >"$root/conf/config.yaml"
+}

@@ -10,7 +10,7 @@ render=$1
 kind=${2:-distribution}
 
 if [[ $kind == carrier:* ]]; then
-  start_carrier "${kind#carrier:}" "$WORK/mirror"
+  start_carrier "${kind#carrier:}" "$WORK/mirror" --plain-http
   mirror_host=127.0.0.1:$CARRIER_PORT
 else
   start_distribution "$WORK/mirror"
