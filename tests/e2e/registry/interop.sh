@@ -3,7 +3,7 @@
 # and a docker archive, inspect, copies to and from docker-registry), umoci (an image pushed
 # and pulled back byte-identical), over plain HTTP and over TLS with htpasswd users.
 # Usage: interop.sh <carrier binary> <scenario>
-#   scenarios: layouts | distribution | umoci | tls-htpasswd | token
+#   scenarios: layouts | distribution | umoci | tls-htpasswd | token | anonymous-read
 source "$(dirname "$0")/lib.sh"
 carrier=$1
 scenario=$2
@@ -170,6 +170,43 @@ auth:
     fail "TLS without the CA succeeded"
   fi
   grep -qi "certificate" "$WORK/err" || fail "unexpected error: $(cat "$WORK/err")"
+  ;;
+anonymous-read)
+  # anonymous_read with Basic and with token challenges: skopeo without credentials pulls
+  # (answering a Basic challenge with empty credentials, or fetching an anonymous token)
+  # and may not push.
+  htpasswd -bBc "$WORK/htpasswd" pusher 'push secret' 2>/dev/null
+  for token in false true; do
+    port=$(free_port)
+    root=$WORK/carrier-token-$token
+    carrier_config "$carrier" "$root" "
+listen: \"127.0.0.1:$port\"
+tls: {enabled: false}
+storage: {data: data}
+auth:
+  htpasswd: $WORK/htpasswd
+  anonymous_read: true
+  token: {enabled: $token, realm: \"http://127.0.0.1:$port/token\", service: carrier-e2e, key: certs/token.key}"
+    start_carrier "$carrier" "$root" --listen 127.0.0.1:$port
+    c=127.0.0.1:$port
+
+    step "token=$token: push with credentials, pull and inspect without"
+    skopeo copy -q --dest-tls-verify=false --dest-creds 'pusher:push secret' \
+      oci:"$WORK/layout":latest docker://$c/e2e/public:v1
+    [ "$(inspect_raw_digest --tls-verify=false docker://$c/e2e/public:v1)" = "$digest" ] ||
+      fail "anonymous inspect gave another manifest"
+    skopeo copy -q --src-tls-verify=false docker://$c/e2e/public:v1 oci:"$WORK/anon-$token":latest
+    same_blobs "$WORK/layout" "$WORK/anon-$token" latest || fail "anonymous pull differs"
+
+    step "token=$token: no anonymous push"
+    if skopeo copy -q --dest-tls-verify=false oci:"$WORK/layout":latest \
+      docker://$c/e2e/public:v2 2>"$WORK/err"; then
+      fail "anonymous push succeeded"
+    fi
+    grep -qiE "unauthorized|denied" "$WORK/err" || fail "unexpected error: $(cat "$WORK/err")"
+    skopeo inspect --raw --tls-verify=false docker://$c/e2e/public:v2 >/dev/null 2>&1 &&
+      fail "the anonymous push left a tag behind"
+  done
   ;;
 *)
   fail "unknown scenario $scenario"
