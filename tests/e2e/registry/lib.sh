@@ -28,11 +28,18 @@ wait_for() {
   done
 }
 
-# start_distribution <dir>: docker-registry (distribution 2.8) on a fresh loopback port;
-# sets DIST_PORT.
+# start_distribution <dir> [port] [tls-cert tls-key htpasswd]: docker-registry
+# (distribution 2.8) on a loopback port (a fresh one when not given), plain HTTP or with TLS
+# and htpasswd users; sets DIST_PORT.
 start_distribution() {
-  local dir=$1
-  DIST_PORT=$(free_port)
+  local dir=$1 http auth="" scheme=http
+  DIST_PORT=${2:-$(free_port)}
+  http="http: {addr: 127.0.0.1:$DIST_PORT}"
+  if [ $# -ge 5 ]; then
+    http="http: {addr: 127.0.0.1:$DIST_PORT, tls: {certificate: $3, key: $4}}"
+    auth="auth: {htpasswd: {realm: Registry, path: $5}}"
+    scheme=https
+  fi
   mkdir -p "$dir/data"
   cat >"$dir/config.yml" <<YML
 version: 0.1
@@ -40,11 +47,14 @@ log: {level: error, accesslog: {disabled: true}}
 storage:
   filesystem: {rootdirectory: $dir/data}
   delete: {enabled: true}
-http: {addr: 127.0.0.1:$DIST_PORT}
+$http
+$auth
 YML
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   PIDS+=($!)
-  wait_for 20 curl -sf "http://127.0.0.1:$DIST_PORT/v2/" || fail "docker-registry did not start: $(cat "$dir/log")"
+  # Up when /v2/ answers at all (401 with authentication).
+  wait_for 20 curl -sk -o /dev/null "$scheme://127.0.0.1:$DIST_PORT/v2/" ||
+    fail "docker-registry did not start: $(cat "$dir/log")"
 }
 
 # build_busybox_layout <layout>: a small OCI image (busybox and its applet links) made with
