@@ -70,7 +70,14 @@ std::string Mutate(const std::vector<std::string>& seeds, Random& rng) {
   return s;
 }
 
+// With CARRIER_FUZZ_LAST_INPUT=<path>, each input is written there before it runs, so that
+// after a crash the file holds the input that caused it.
+const char* last_input_path = nullptr;
+
 void Run(const std::string& input) {
+  if (last_input_path != nullptr) {
+    std::ofstream(last_input_path, std::ios::binary | std::ios::trunc) << input;
+  }
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
 }
 
@@ -81,6 +88,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s <corpus-dir> [mutations]\n", argv[0]);
     return 2;
   }
+  last_input_path = std::getenv("CARRIER_FUZZ_LAST_INPUT");
   const long mutations = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 5000;
   std::vector<std::string> seeds;
   std::vector<std::filesystem::path> files;
