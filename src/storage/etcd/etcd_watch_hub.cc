@@ -8,6 +8,8 @@ namespace carrier::storage::etcd {
 
 // Clients choose watch ids; etcd answers stream-wide requests with this one.
 constexpr int64_t kStreamWideId = -1;
+// How long Start waits for etcd to confirm a watch's creation.
+constexpr std::chrono::seconds kCreateWait(5);
 
 struct WatchHub::State {
   int64_t id = 0;
@@ -63,6 +65,7 @@ void WatchHub::Shutdown() {
     watches.swap(watches_);
   }
   wake_.notify_all();
+  created_.notify_all();
   if (reader_.joinable()) reader_.join();
   if (timer_.joinable()) timer_.join();
   for (auto& [id, state] : watches) {
@@ -78,13 +81,24 @@ std::unique_ptr<Watch> WatchHub::Start(const WatchOptions& options, Revision sta
   state->callback = std::move(callback);
   state->next_revision = start;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (stopping_) {
       state->ended = true;
     } else {
       state->id = next_id_++;
       watches_[state->id] = state;
-      if (stream_) SendCreate(*state);
+      if (stream_) {
+        SendCreate(*state);
+        // Without this wait a write made right after Start returns can reach etcd before the
+        // create request; etcd then replays from `start` and the watch cannot tell when it
+        // has caught up (see the header). A broken stream re-creates it after reconnecting.
+        const uint64_t generation = generation_;
+        created_.wait_for(lock, kCreateWait, [&] {
+          auto it = watches_.find(state->id);
+          return stopping_ || it == watches_.end() || state->created || !stream_ ||
+                 generation_ != generation;
+        });
+      }
     }
   }
   if (options.progress_interval.count() > 0) wake_.notify_all();
@@ -197,6 +211,7 @@ void WatchHub::Dispatch(const etcdserverpb::WatchResponse& response, std::vector
     if (awaiting_created_.empty()) return;
     int64_t id = awaiting_created_.front();
     awaiting_created_.pop_front();
+    created_.notify_all();
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
     State& state = *it->second;
@@ -319,6 +334,7 @@ void WatchHub::ReadLoop() {
         std::lock_guard lock(mu_);
         finished = std::move(stream_);
       }
+      created_.notify_all();
       grpc::Status status = finished->Finish();
       {
         std::lock_guard lock(mu_);

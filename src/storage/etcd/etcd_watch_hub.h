@@ -31,7 +31,9 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   static std::shared_ptr<WatchHub> Create(std::shared_ptr<Connection> connection);
   ~WatchHub();
 
-  // Registers a watch that delivers changes with revision >= start (start > 0).
+  // Registers a watch that delivers changes with revision >= start (start > 0). While the
+  // stream is up it waits (briefly) for etcd to confirm the creation, so that a watch started
+  // from the head is known to be caught up before the caller writes anything.
   std::unique_ptr<Watch> Start(const WatchOptions& options, Revision start, WatchCallback callback);
   // Stops the threads; no callback runs after it returns.
   void Shutdown();
@@ -67,6 +69,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   const std::shared_ptr<Connection> connection_;
   std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable created_;  // a create request was answered
   bool stopping_ = false;
   std::atomic<bool> stop_connecting_{false};  // cuts a reconnect wait short on Shutdown
   std::map<int64_t, std::shared_ptr<State>> watches_;

@@ -464,7 +464,7 @@ class SqliteStore : public Store {
                                          bool prev_kv, Revision* compacted) {
     std::vector<Event> events;
     Status st = WithRead([&](Connection& db, const State& state) -> Status {
-      if (from < state.compacted) {
+      if (from <= state.compacted) {
         *compacted = state.compacted;
         return Gone("watch revision " + std::to_string(from) +
                     " was compacted (compacted revision " + std::to_string(state.compacted) + ")");

@@ -273,7 +273,7 @@ Result<std::unique_ptr<Watch>> WatchHub::Start(const WatchOptions& options, Watc
   w->last_sent = Clock::now();
 
   std::lock_guard lock(core_->mu);
-  if (options.start_revision != 0 && options.start_revision < compacted) {
+  if (options.start_revision != 0 && options.start_revision <= compacted) {
     return Gone("watch start revision " + std::to_string(options.start_revision) +
                 " is compacted (compacted revision " + std::to_string(compacted) + ")");
   }
