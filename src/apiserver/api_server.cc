@@ -4,6 +4,7 @@
 
 #include "api/status_json.h"
 #include "apiserver/authn.h"
+#include "apiserver/custom_resources.h"
 #include "apiserver/discovery.h"
 #include "apiserver/request_info.h"
 #include "apiserver/responses.h"
@@ -36,7 +37,8 @@ class ApiServer::Impl {
         pki_(std::move(pki)),
         authn_(std::move(authn)),
         clusters_(store),
-        rest_(store, ResourceCatalog::BuiltIn()) {}
+        customs_(store),
+        rest_(store, ResourceCatalog::BuiltIn(), customs_) {}
 
   Status Start() {
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
@@ -123,7 +125,7 @@ class ApiServer::Impl {
       return ServeClusterAdmin(ex, path.substr(kClusterAdminPrefix.size()));
     }
     if (ex->request().method == "GET" || ex->request().method == "HEAD") {
-      if (auto doc = discovery_->Find(path)) {
+      if (auto doc = discovery_->Find(path, *customs_.TypesOf(info.cluster))) {
         http::Response r;
         r.body = std::move(doc->body);
         r.SetHeader("Content-Type", doc->content_type);
@@ -149,6 +151,7 @@ class ApiServer::Impl {
       st = clusters_.Create(name);
     } else if (method == "DELETE") {
       st = clusters_.Delete(name);
+      if (st.ok()) customs_.Forget(name);
     } else {
       st = Status(Code::kMethodNotAllowed, method + " is not supported here");
     }
@@ -161,6 +164,7 @@ class ApiServer::Impl {
   ServingPki pki_;
   std::unique_ptr<ClientCertificateAuthenticator> authn_;
   cluster::LogicalClusters clusters_;
+  CustomResources customs_;
   RestHandler rest_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<http::Server> server_;

@@ -1,6 +1,8 @@
 #include "apiserver/discovery.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <cctype>
 
 #include "carrier/version.h"
 
@@ -12,10 +14,10 @@ namespace {
 
 DiscoveryDocument Json(const json::value& v) { return {"application/json", json::serialize(v)}; }
 
-json::object ResourceList(const ResourceCatalog& catalog, const std::string& group,
+json::object ResourceList(const std::vector<ResourceType>& types, const std::string& group,
                           const std::string& version) {
   json::array resources;
-  for (const auto& t : catalog.types()) {
+  for (const auto& t : types) {
     if (t.group != group || t.version != version) continue;
     json::object r{{"name", t.resource},
                    {"singularName", t.singular},
@@ -86,7 +88,7 @@ Discovery::Discovery(const ResourceCatalog& catalog, std::string server_address)
   json::array groups;
   for (const auto& [group, version] : catalog.GroupVersions()) {
     if (group.empty()) {
-      documents_["/api/" + version] = Json(ResourceList(catalog, group, version));
+      documents_["/api/" + version] = Json(ResourceList(catalog.types(), group, version));
       continue;
     }
     json::object gv{{"groupVersion", group + "/" + version}, {"version", version}};
@@ -96,19 +98,122 @@ Discovery::Discovery(const ResourceCatalog& catalog, std::string server_address)
                    {"versions", json::array{gv}},
                    {"preferredVersion", gv}};
     documents_["/apis/" + group] = Json(g);
-    documents_["/apis/" + group + "/" + version] = Json(ResourceList(catalog, group, version));
+    documents_["/apis/" + group + "/" + version] = Json(ResourceList(catalog.types(), group, version));
     g.erase("kind");
     g.erase("apiVersion");
     groups.push_back(std::move(g));
   }
+  builtin_groups_ = json::serialize(groups);
   documents_["/apis"] =
       Json(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   documents_["/openapi/v2"] = {"application/octet-stream", OpenApiV2Protobuf()};
   documents_["/openapi/v3"] = Json(json::object{{"paths", json::object()}});
 }
 
-std::optional<DiscoveryDocument> Discovery::Find(std::string_view path) const {
+namespace {
+
+struct ParsedVersion {
+  int major = 0;
+  int stage = 3;  // 3 GA, 2 beta, 1 alpha, 0 not a Kubernetes version
+  int minor = 0;
+};
+
+ParsedVersion ParseVersion(std::string_view v) {
+  ParsedVersion p;
+  p.stage = 0;
+  if (v.size() < 2 || v[0] != 'v' || v[1] < '1' || v[1] > '9') return p;
+  size_t i = 1;
+  int major = 0;
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) major = major * 10 + (v[i++] - '0');
+  std::string_view rest = v.substr(i);
+  int stage = 3;
+  if (rest.rfind("beta", 0) == 0) {
+    stage = 2;
+    rest.remove_prefix(4);
+  } else if (rest.rfind("alpha", 0) == 0) {
+    stage = 1;
+    rest.remove_prefix(5);
+  } else if (!rest.empty()) {
+    return p;
+  }
+  if (stage != 3 && rest.empty()) return p;
+  int minor = 0;
+  for (char ch : rest) {
+    if (!std::isdigit(static_cast<unsigned char>(ch))) return p;
+    minor = minor * 10 + (ch - '0');
+  }
+  return {major, stage, minor};
+}
+
+}  // namespace
+
+bool VersionPrecedes(std::string_view a, std::string_view b) {
+  ParsedVersion pa = ParseVersion(a), pb = ParseVersion(b);
+  if (pa.stage == 0 || pb.stage == 0) {
+    if (pa.stage != pb.stage) return pa.stage != 0;
+    return a < b;
+  }
+  if (pa.stage != pb.stage) return pa.stage > pb.stage;
+  if (pa.major != pb.major) return pa.major > pb.major;
+  return pa.minor > pb.minor;
+}
+
+std::optional<DiscoveryDocument> Discovery::FindCustom(std::string_view path,
+                                                       const CustomTypeSet& custom) const {
+  // Groups and their versions, in order of first appearance, versions by priority.
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  for (const auto& t : custom.types) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& g) { return g.first == t.group; });
+    if (it == groups.end()) {
+      groups.push_back({t.group, {}});
+      it = groups.end() - 1;
+    }
+    if (std::find(it->second.begin(), it->second.end(), t.version) == it->second.end()) {
+      it->second.push_back(t.version);
+    }
+  }
+  auto group_json = [](const std::string& name, std::vector<std::string> versions) {
+    std::sort(versions.begin(), versions.end(),
+              [](const std::string& a, const std::string& b) { return VersionPrecedes(a, b); });
+    json::array list;
+    for (const auto& v : versions) {
+      list.push_back(json::object{{"groupVersion", name + "/" + v}, {"version", v}});
+    }
+    json::value preferred = list.front();
+    return json::object{{"name", name}, {"versions", std::move(list)},
+                        {"preferredVersion", std::move(preferred)}};
+  };
+  if (path == "/apis") {
+    json::array all = json::parse(builtin_groups_).as_array();
+    for (const auto& [name, versions] : groups) all.push_back(group_json(name, versions));
+    return Json(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", all}});
+  }
+  if (path.rfind("/apis/", 0) != 0) return std::nullopt;
+  std::string_view rest = path.substr(6);
+  const size_t slash = rest.find('/');
+  const std::string group(rest.substr(0, slash));
+  auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == group; });
+  if (it == groups.end()) return std::nullopt;
+  if (slash == std::string_view::npos) {
+    json::object g = group_json(group, it->second);
+    g["kind"] = "APIGroup";
+    g["apiVersion"] = "v1";
+    return Json(g);
+  }
+  const std::string version(rest.substr(slash + 1));
+  if (std::find(it->second.begin(), it->second.end(), version) == it->second.end()) {
+    return std::nullopt;
+  }
+  return Json(ResourceList(custom.types, group, version));
+}
+
+std::optional<DiscoveryDocument> Discovery::Find(std::string_view path,
+                                                 const CustomTypeSet& custom) const {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (!custom.types.empty()) {
+    if (auto doc = FindCustom(path, custom)) return doc;
+  }
   auto it = documents_.find(path);
   if (it == documents_.end()) return std::nullopt;
   return it->second;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "apiserver/custom_resources.h"
 #include "apiserver/resource_catalog.h"
 
 namespace carrier::apiserver {
@@ -22,12 +23,23 @@ class Discovery {
   // `server_address` is advertised in /api's serverAddressByClientCIDRs.
   Discovery(const ResourceCatalog& catalog, std::string server_address);
 
-  // The document at `path` (within a logical cluster), if it is a discovery path.
-  std::optional<DiscoveryDocument> Find(std::string_view path) const;
+  // The document at `path` (within a logical cluster), if it is a discovery path, with the
+  // groups the cluster's CRDs add (`custom`, may be empty). A cluster without CRDs is
+  // served the shared, prebuilt documents.
+  std::optional<DiscoveryDocument> Find(std::string_view path,
+                                        const CustomTypeSet& custom) const;
 
  private:
+  std::optional<DiscoveryDocument> FindCustom(std::string_view path,
+                                              const CustomTypeSet& custom) const;
+
   std::map<std::string, DiscoveryDocument, std::less<>> documents_;
+  std::string builtin_groups_;  // the "groups" array of /apis, serialized
 };
+
+// Kubernetes' version priority: GA before beta before alpha, higher numbers first, then
+// other names alphabetically ("v2" > "v1" > "v1beta2" > "v1beta1" > "v1alpha1" > "foo").
+bool VersionPrecedes(std::string_view a, std::string_view b);
 
 // The Kubernetes version Carrier's API corresponds to.
 inline constexpr std::string_view kKubernetesMajor = "1";

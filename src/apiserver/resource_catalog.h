@@ -6,11 +6,14 @@
 
 #include <boost/json/fwd.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace carrier::apiserver {
+
+struct CustomVersion;  // custom_resources.h
 
 struct TableColumn {
   std::string name;
@@ -20,6 +23,8 @@ struct TableColumn {
   // The cell for an object; a dotted path into the object when `cell` is empty.
   std::string path;
   std::function<std::string(const boost::json::object&)> cell;
+  // A typed cell (numbers, booleans, null for "no value"); used when set.
+  std::function<boost::json::value(const boost::json::object&)> value_cell;
 };
 
 struct ResourceType {
@@ -35,6 +40,9 @@ struct ResourceType {
   bool has_scale = false;
   // Columns after NAME (AGE is added last by the table writer unless listed).
   std::vector<TableColumn> columns;
+  bool age_column = true;  // false: `columns` are the whole table after NAME
+  // Set for the types CustomResourceDefinitions define (schema, storage version).
+  std::shared_ptr<const CustomVersion> custom;
 
   std::string GroupVersion() const { return group.empty() ? version : group + "/" + version; }
   std::string ListKind() const { return kind + "List"; }

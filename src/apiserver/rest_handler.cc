@@ -12,6 +12,8 @@
 #include "api/status_json.h"
 #include "api/strategic_merge_patch.h"
 #include "api/validation.h"
+#include "apiserver/crd_strategy.h"
+#include "apiserver/custom_resources.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/responses.h"
 #include "apiserver/table_writer.h"
@@ -33,6 +35,7 @@ struct Call {
   RequestInfo info;
   const ResourceType* type;
   Negotiated accept;
+  std::shared_ptr<const CustomTypeSet> custom_types;  // keeps a custom `type` alive
 
   std::optional<std::string> Query(std::string_view key) const {
     return ex->request().QueryParam(key);
@@ -86,8 +89,23 @@ Result<Selection> ParseSelection(const Call& c) {
   return s;
 }
 
+// A stored object as the request's version presents it.
+Result<json::object> DecodeFor(const Call& c, std::string_view bytes, Revision revision) {
+  auto obj = DecodeStored(bytes, revision);
+  if (obj.ok() && c.type->custom) (*obj)["apiVersion"] = c.type->GroupVersion();
+  return obj;
+}
+
 // Renders one object for the client: the object itself or a one-row Table.
 json::value Render(const Call& c, const json::object& obj) {
+  if (c.type->custom) {
+    const json::value* v = obj.if_contains("apiVersion");
+    if (v == nullptr || *v != json::value(c.type->GroupVersion())) {
+      json::object copy = obj;
+      copy["apiVersion"] = c.type->GroupVersion();
+      return Render(c, copy);
+    }
+  }
   if (!c.accept.table) return obj;
   json::object list_meta{{"resourceVersion", MetaString(obj, "resourceVersion")}};
   return MakeTable(*c.type, c.accept.table_version, {&obj}, list_meta,
@@ -121,18 +139,56 @@ bool Differs(const json::value* a, const json::value* b) {
   return !api::JsonEqual(*a, *b);
 }
 
+bool IsCrd(const ResourceType& type) {
+  return type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions";
+}
+
+// A custom resource is stored in its CRD's storage version and served in the version asked
+// for; with conversion strategy None only apiVersion differs.
+void ServeAsRequested(const Call& c, json::object& obj) {
+  if (c.type->custom) obj["apiVersion"] = c.type->GroupVersion();
+}
+
+std::string StoredApiVersion(const ResourceType& type) {
+  return type.custom ? type.group + "/" + type.custom->storage_version : type.GroupVersion();
+}
+
+// Defaults, prunes and validates a custom resource against its version's schema.
+std::optional<api::ApiError> ApplySchema(const Call& c, json::object& obj) {
+  if (!c.type->custom || !c.type->custom->schema) return std::nullopt;
+  json::value v(std::move(obj));
+  c.type->custom->schema->Default(v);
+  c.type->custom->schema->Prune(v);
+  obj = std::move(v.get_object());
+  auto errors = c.type->custom->schema->Validate(json::value(obj));
+  if (errors.empty()) return std::nullopt;
+  return api::NewInvalid(c.type->group, c.type->kind, MetaString(obj, "name"), std::move(errors));
+}
+
+// The CRD strategy of a create (old == null) or update: defaults, validation, status.
+std::optional<api::ApiError> PrepareCrd(json::object& crd, const json::object* old) {
+  DefaultCrd(crd);
+  auto errors = ValidateCrd(crd, old);
+  if (!errors.empty()) {
+    return api::NewInvalid("apiextensions.k8s.io", "CustomResourceDefinition",
+                           MetaString(crd, "name"), std::move(errors));
+  }
+  SetCrdStatus(crd, old, "");
+  return std::nullopt;
+}
+
 }  // namespace
 
 class RestHandlerImpl {
  public:
-  RestHandlerImpl(storage::Store& store, WatchRegistry& watches)
-      : store_(store), watches_(watches) {}
+  RestHandlerImpl(storage::Store& store, WatchRegistry& watches, CustomResources& customs)
+      : store_(store), watches_(watches), customs_(customs) {}
 
   void Get(const Call& c) {
     auto got = store_.Get(Key(c, c.info.name));
     if (!got.ok()) return c.Fail(got.status());
     if (!got->kv) return c.Fail(NotFoundError(c));
-    auto obj = DecodeStored(got->kv->value, got->kv->mod_revision);
+    auto obj = DecodeFor(c, got->kv->value, got->kv->mod_revision);
     if (!obj.ok()) return c.Fail(obj.status());
     if (c.info.subresource == "scale") return c.Respond(JsonResponse(200, ScaleOf(*obj)));
     c.Respond(JsonResponse(200, Render(c, *obj)));
@@ -183,7 +239,7 @@ class RestHandlerImpl {
       options.revision = read_at;
       for (auto& kv : page->kvs) {
         last_key = kv.key;
-        auto obj = DecodeStored(kv.value, kv.mod_revision);
+        auto obj = DecodeFor(c, kv.value, kv.mod_revision);
         if (!obj.ok()) return c.Fail(obj.status());
         if (!selection->Matches(*obj)) continue;
         items.push_back(std::move(*obj));
@@ -256,7 +312,7 @@ class RestHandlerImpl {
       auto list = store_.List(options);
       if (!list.ok()) return c.Fail(list.status());
       for (const auto& kv : list->kvs) {
-        auto obj = DecodeStored(kv.value, kv.mod_revision);
+        auto obj = DecodeFor(c, kv.value, kv.mod_revision);
         if (obj.ok() && selection->Matches(*obj)) spec.initial.push_back(std::move(*obj));
       }
       spec.start_revision = list->revision + 1;
@@ -312,8 +368,14 @@ class RestHandlerImpl {
     meta.erase("deletionGracePeriodSeconds");
     meta.erase("selfLink");
     PrepareForCreate(*c.type, obj);
+    if (c.type->custom && c.type->has_status) obj.erase("status");
+    if (auto invalid = ApplySchema(c, obj)) return c.Fail(*invalid);
+    if (IsCrd(*c.type)) {
+      if (auto invalid = PrepareCrd(obj, nullptr)) return c.Fail(*invalid);
+    }
     if (c.DryRun()) return c.Respond(JsonResponse(201, obj));
 
+    obj["apiVersion"] = StoredApiVersion(*c.type);
     auto created = store_.Create(Key(c, name), json::serialize(obj));
     if (!created.ok()) {
       if (created.status().code() == Code::kAlreadyExists) {
@@ -321,6 +383,8 @@ class RestHandlerImpl {
       }
       return c.Fail(created.status());
     }
+    if (IsCrd(*c.type)) customs_.Refresh(c.info.cluster);
+    ServeAsRequested(c, obj);
     SetResourceVersion(obj, created->mod_revision);
     c.Respond(JsonResponse(201, Render(c, obj)));
   }
@@ -416,7 +480,11 @@ class RestHandlerImpl {
         return c.Respond(JsonResponse(200, obj));
       }
       if (dry_run) return c.Respond(JsonResponse(200, obj));
+      if (IsCrd(*c.type)) {
+        if (auto st = DeleteCustomObjects(c.info.cluster, obj); !st.ok()) return c.Fail(st);
+      }
       auto deleted = store_.Delete(Key(c, c.info.name), rev);
+      if (IsCrd(*c.type)) customs_.Refresh(c.info.cluster);
       if (!deleted.ok()) {
         if (deleted.status().code() == Code::kConflict) continue;
         if (deleted.status().code() == Code::kNotFound) return c.Fail(NotFoundError(c));
@@ -438,7 +506,7 @@ class RestHandlerImpl {
     if (!listed.ok()) return c.Fail(listed.status());
     json::array deleted;
     for (const auto& kv : listed->kvs) {
-      auto obj = DecodeStored(kv.value, kv.mod_revision);
+      auto obj = DecodeFor(c, kv.value, kv.mod_revision);
       if (!obj.ok() || !selection->Matches(*obj)) continue;
       if (c.DryRun() || HasDryRun(options)) {
         deleted.emplace_back(std::move(*obj));
@@ -464,7 +532,7 @@ class RestHandlerImpl {
     auto got = store_.Get(Key(c, c.info.name));
     if (!got.ok()) return got.status();
     if (!got->kv) return NotFoundError(c).status;
-    auto obj = DecodeStored(got->kv->value, got->kv->mod_revision);
+    auto obj = DecodeFor(c, got->kv->value, got->kv->mod_revision);
     if (!obj.ok()) return obj.status();
     return std::make_pair(std::move(*obj), got->kv->mod_revision);
   }
@@ -587,6 +655,16 @@ class RestHandlerImpl {
     }
     next["kind"] = c.type->kind;
     next["apiVersion"] = c.type->GroupVersion();
+    if (auto invalid = ApplySchema(c, next)) {
+      c.Fail(*invalid);
+      return true;
+    }
+    if (IsCrd(*c.type) && !status_only) {
+      if (auto invalid = PrepareCrd(next, &old_obj)) {
+        c.Fail(*invalid);
+        return true;
+      }
+    }
     if (!status_only && Differs(old_obj.if_contains("spec"), next.if_contains("spec"))) {
       int64_t generation = 0;
       if (auto* g = old_meta.if_contains("generation"); g && g->is_int64()) generation = g->get_int64();
@@ -625,7 +703,9 @@ class RestHandlerImpl {
       c.Respond(JsonResponse(status, Render(c, next)));
       return true;
     }
+    next["apiVersion"] = StoredApiVersion(*c.type);
     auto updated = store_.Update(Key(c, c.info.name), json::serialize(next), old_rev);
+    ServeAsRequested(c, next);
     if (!updated.ok()) {
       if (updated.status().code() == Code::kConflict) {
         if (retry_on_conflict) return false;
@@ -640,6 +720,7 @@ class RestHandlerImpl {
       return true;
     }
     SetResourceVersion(next, updated->mod_revision);
+    if (IsCrd(*c.type)) customs_.Refresh(c.info.cluster);
     if (c.info.subresource == "scale") {
       c.Respond(JsonResponse(status, ScaleOf(next)));
     } else {
@@ -748,17 +829,47 @@ class RestHandlerImpl {
     return next;
   }
 
+  // Deleting a CRD deletes every object of its type in the cluster, in pages.
+  Status DeleteCustomObjects(const std::string& cluster, const json::object& crd) {
+    ResourceType type;
+    const json::object& spec = crd.at("spec").as_object();
+    type.group = std::string(spec.at("group").as_string());
+    type.resource = std::string(spec.at("names").as_object().at("plural").as_string());
+    storage::ListOptions list;
+    list.range = storage::KeyRange::Prefix(CollectionPrefix(cluster, type, ""));
+    list.keys_only = true;
+    list.limit = 500;
+    for (;;) {
+      auto page = store_.List(list);
+      if (!page.ok()) return page.status();
+      for (const auto& kv : page->kvs) {
+        auto gone = store_.Delete(kv.key, 0);
+        if (!gone.ok() && gone.status().code() != Code::kNotFound) return gone.status();
+      }
+      if (!page->more || page->kvs.empty()) return {};
+      list.start_after = page->kvs.back().key;
+    }
+  }
+
   storage::Store& store_;
   WatchRegistry& watches_;
+  CustomResources& customs_;
 };
 
-RestHandler::RestHandler(storage::Store& store, const ResourceCatalog& catalog)
-    : store_(store), catalog_(catalog), watches_(std::make_unique<WatchRegistry>(store)) {}
+RestHandler::RestHandler(storage::Store& store, const ResourceCatalog& catalog,
+                         CustomResources& customs)
+    : store_(store),
+      catalog_(catalog),
+      customs_(customs),
+      watches_(std::make_unique<WatchRegistry>(store)) {}
 
 RestHandler::~RestHandler() = default;
 
 void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info) {
-  Call c{exchange, info, catalog_.Find(info.group, info.version, info.resource), {}};
+  Call c{exchange, info, catalog_.Find(info.group, info.version, info.resource), {}, nullptr};
+  if (c.type == nullptr) {
+    c.type = customs_.Find(info.cluster, info.group, info.version, info.resource, c.custom_types);
+  }
   if (c.type == nullptr) {
     return c.Fail(Status(Code::kNotFound, "the server could not find the requested resource"));
   }
@@ -776,7 +887,7 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
                          "only the following media types are accepted: application/json"));
   }
 
-  auto impl = std::make_shared<RestHandlerImpl>(store_, *watches_);
+  auto impl = std::make_shared<RestHandlerImpl>(store_, *watches_, customs_);
   const std::string& verb = info.verb;
   if (verb == "get") return impl->Get(c);
   if (verb == "list") return impl->List(c);

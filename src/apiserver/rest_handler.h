@@ -14,10 +14,12 @@
 namespace carrier::apiserver {
 
 class WatchRegistry;
+class CustomResources;
 
 class RestHandler {
  public:
-  RestHandler(storage::Store& store, const ResourceCatalog& catalog);
+  // Types not in `catalog` are looked up among the cluster's CRDs in `customs`.
+  RestHandler(storage::Store& store, const ResourceCatalog& catalog, CustomResources& customs);
   ~RestHandler();
 
   // Serves one resource request (info.is_resource) for an authenticated user.
@@ -26,6 +28,7 @@ class RestHandler {
  private:
   storage::Store& store_;
   const ResourceCatalog& catalog_;
+  CustomResources& customs_;
   std::unique_ptr<WatchRegistry> watches_;
 };
 

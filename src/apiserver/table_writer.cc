@@ -57,11 +57,13 @@ json::object MakeTable(const ResourceType& type, std::string_view table_version,
   for (const auto& c : type.columns) {
     columns.push_back(ColumnDefinition(c.name, c.type, "", c.description, c.priority));
   }
-  columns.push_back(ColumnDefinition(
-      "Age", "string", "",
-      "CreationTimestamp is a timestamp representing the server time when this object was "
-      "created.",
-      0));
+  if (type.age_column) {
+    columns.push_back(ColumnDefinition(
+        "Age", "string", "",
+        "CreationTimestamp is a timestamp representing the server time when this object was "
+        "created.",
+        0));
+  }
 
   const auto now = std::chrono::system_clock::now();
   json::array rows;
@@ -69,13 +71,15 @@ json::object MakeTable(const ResourceType& type, std::string_view table_version,
     json::array cells;
     cells.emplace_back(MetaString(*obj, "name"));
     for (const auto& c : type.columns) {
-      if (c.cell) {
+      if (c.value_cell) {
+        cells.push_back(c.value_cell(*obj));
+      } else if (c.cell) {
         cells.emplace_back(c.cell(*obj));
       } else {
         cells.push_back(CellAt(*obj, c.path));
       }
     }
-    cells.emplace_back(HumanAgeSince(MetaString(*obj, "creationTimestamp"), now));
+    if (type.age_column) cells.emplace_back(HumanAgeSince(MetaString(*obj, "creationTimestamp"), now));
     json::object row{{"cells", std::move(cells)}};
     if (include == IncludeObject::kObject) {
       row["object"] = *obj;
