@@ -9,6 +9,7 @@
 #include "apiserver/request_info.h"
 #include "apiserver/responses.h"
 #include "apiserver/rest_handler.h"
+#include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "http/server.h"
 
@@ -30,15 +31,17 @@ constexpr std::string_view kClusterAdminPrefix = "/carrier/v1/clusters";
 
 class ApiServer::Impl {
  public:
-  Impl(const ApiServerOptions& options, storage::Store& store, ServingPki pki,
+  // `cache` is the watch cache in front of the backend; everything reads and writes through it.
+  Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> cache, ServingPki pki,
        std::unique_ptr<ClientCertificateAuthenticator> authn)
       : options_(options),
-        store_(store),
+        cache_(std::move(cache)),
+        store_(*cache_),
         pki_(std::move(pki)),
         authn_(std::move(authn)),
-        clusters_(store),
-        customs_(store),
-        rest_(store, ResourceCatalog::BuiltIn(), customs_) {}
+        clusters_(store_),
+        customs_(store_),
+        rest_(store_, ResourceCatalog::BuiltIn(), customs_) {}
 
   Status Start() {
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
@@ -160,6 +163,7 @@ class ApiServer::Impl {
   }
 
   ApiServerOptions options_;
+  std::unique_ptr<storage::Store> cache_;
   storage::Store& store_;
   ServingPki pki_;
   std::unique_ptr<ClientCertificateAuthenticator> authn_;
@@ -181,7 +185,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   if (!pki.ok()) return pki.status();
   auto authn = ClientCertificateAuthenticator::Create(pki->ca.cert_pem);
   if (!authn.ok()) return authn.status();
-  auto impl = std::make_unique<Impl>(options, store, std::move(*pki), std::move(*authn));
+  WatchCacheOptions cache_options;
+  cache_options.consistent_reads_from_backend = options.store_shared;
+  auto cache = StartWatchCache(store, cache_options);
+  if (!cache.ok()) return cache.status();
+  auto impl =
+      std::make_unique<Impl>(options, std::move(*cache), std::move(*pki), std::move(*authn));
   CARRIER_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }

@@ -18,6 +18,9 @@ struct ApiServerOptions {
   std::string data_dir;
   std::vector<std::string> extra_sans;  // more names for the serving certificate
   int threads = 4;
+  // The store is shared with other `carrier serve` replicas (etcd): reads from the watch
+  // cache then wait for the backend's current revision, not only for this process's writes.
+  bool store_shared = false;
 };
 
 class ApiServer {
