@@ -7,9 +7,6 @@
 
 #include "registry/config.h"
 #include "registry/registry_server.h"
-#ifdef CARRIER_HAVE_REGISTRY_AUTH
-#include "registry/auth/registry_auth.h"
-#endif
 
 namespace carrier::cli {
 
@@ -37,46 +34,23 @@ int Serve(const RegistryFlags& f) {
   auto config = registry::LoadRegistryConfig(f.root, f.config);
   if (!config.ok()) return Fail(config.status());
   if (!f.listen.empty()) {
-    // Reuse the config parser for "host:port".
-    size_t colon = f.listen.rfind(':');
-    if (colon == std::string::npos) return Fail(InvalidArgument("--listen must be host:port"));
-    std::string host = f.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    config->address = host.empty() ? "0.0.0.0" : host;
-    try {
-      int port = std::stoi(f.listen.substr(colon + 1));
-      if (port < 0 || port > 65535) throw std::out_of_range("port");
-      config->port = static_cast<uint16_t>(port);
-    } catch (const std::exception&) {
-      return Fail(InvalidArgument("bad port in --listen"));
-    }
+    Status st = registry::SetListenAddress(*config, f.listen);
+    if (!st.ok()) return Fail(st);
   }
   if (f.plain_http) config->tls = false;
   if (f.threads > 0) config->threads = f.threads;
-  Status st = registry::EnsureCertificate(*config);
-  if (!st.ok()) return Fail(st);
-  registry::RegistryOptions options = registry::ToServerOptions(*config);
-  if (!config->auth.htpasswd_path.empty()) {
-#ifdef CARRIER_HAVE_REGISTRY_AUTH
-    auto auth = registry::auth::RegistryAuth::Create(config->auth);
-    if (!auth.ok()) return Fail(auth.status());
-    options.auth = std::move(auth).value();
-#else
-    return Fail(Unavailable("authentication is configured but this build has no auth module"));
-#endif
-  }
   // Block the stop signals before the pool starts so that only sigwait below sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  auto server = registry::RegistryServer::Start(options);
+  auto server = registry::StartConfiguredRegistry(*config);
   if (!server.ok()) return Fail(server.status());
   std::cout << "carrier registry listening on " << ((*server)->tls() ? "https" : "http") << "://"
             << config->address << ":" << (*server)->port() << " (data " << config->data_dir
-            << (options.auth ? ", authentication on" : ", no authentication") << ")"
-            << std::endl;
+            << (config->auth.htpasswd_path.empty() ? ", no authentication" : ", authentication on")
+            << ")" << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << "carrier registry: stopping" << std::endl;

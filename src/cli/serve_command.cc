@@ -1,12 +1,15 @@
 // `carrier serve`: the management plane. Opens the store (SQLite in the data directory, or
-// etcd), starts the API server and serves until SIGINT/SIGTERM.
+// etcd), starts the API server (and, with --registry-listen, the OCI mirror registry) and
+// serves until SIGINT/SIGTERM.
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "apiserver/api_server.h"
 #include "cli/commands.h"
+#include "registry/config.h"
 #include "storage/open_store.h"
 
 namespace carrier::cli {
@@ -16,7 +19,28 @@ namespace {
 struct ServeFlags {
   storage::StoreConfig store;
   apiserver::ApiServerOptions api;
+  std::string registry_listen;  // empty: no embedded registry
+  std::string registry_root;    // empty: <data-dir>/registry
 };
+
+// The embedded registry: the root folder (certs/ auth/ data/ conf/) is laid out as
+// `carrier registry init` does unless it exists, then served as `carrier registry serve` does.
+Result<std::unique_ptr<registry::RegistryServer>> StartRegistry(const ServeFlags& flags,
+                                                                std::string& url) {
+  std::string root = flags.registry_root.empty()
+                         ? (std::filesystem::path(flags.store.data_dir) / "registry").string()
+                         : flags.registry_root;
+  CARRIER_RETURN_IF_ERROR(registry::InitRegistryRoot(root, "", "", ""));
+  auto config = registry::LoadRegistryConfig(root, "");
+  if (!config.ok()) return config.status();
+  CARRIER_RETURN_IF_ERROR(registry::SetListenAddress(*config, flags.registry_listen));
+  auto server = registry::StartConfiguredRegistry(*config);
+  if (!server.ok()) return server.status();
+  url = std::string((*server)->tls() ? "https://" : "http://") + config->address + ":" +
+        std::to_string((*server)->port()) + " (root " + root +
+        (config->auth.htpasswd_path.empty() ? ", no authentication)" : ", authentication on)");
+  return server;
+}
 
 // Blocks until SIGINT or SIGTERM arrives.
 void WaitForTermination() {
@@ -49,9 +73,21 @@ int RunServe(ServeFlags& flags) {
     std::cerr << "carrier serve: " << server.status().ToString() << "\n";
     return 1;
   }
+  std::unique_ptr<registry::RegistryServer> registry;
+  std::string registry_url = "off (--registry-listen HOST:PORT)";
+  if (!flags.registry_listen.empty()) {
+    auto started = StartRegistry(flags, registry_url);
+    if (!started.ok()) {
+      std::cerr << "carrier serve: registry: " << started.status().ToString() << "\n";
+      (*server)->Stop();
+      return 1;
+    }
+    registry = std::move(started).value();
+  }
   std::cout << "Carrier is serving the Kubernetes API at " << (*server)->url() << "\n"
             << "  store:      " << storage::DescribeStore(flags.store) << "\n"
-            << "  kubeconfig: " << (*server)->pki().admin_kubeconfig_file << "\n\n"
+            << "  kubeconfig: " << (*server)->pki().admin_kubeconfig_file << "\n"
+            << "  registry:   " << registry_url << "\n\n"
             << "Use it with kubectl:\n"
             << "  export KUBECONFIG=" << (*server)->pki().admin_kubeconfig_file << "\n"
             << "  kubectl get namespaces\n"
@@ -59,6 +95,7 @@ int RunServe(ServeFlags& flags) {
             << "Stop with Ctrl-C." << std::endl;
   WaitForTermination();
   spdlog::info("shutting down");
+  if (registry) registry->Stop();
   (*server)->Stop();
   return 0;
 }
@@ -82,6 +119,12 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--etcd-cafile", flags->store.etcd_ca_file, "CA bundle for etcd TLS");
   serve->add_option("--etcd-certfile", flags->store.etcd_cert_file, "Client certificate for etcd");
   serve->add_option("--etcd-keyfile", flags->store.etcd_key_file, "Client key for etcd");
+  serve->add_option("--registry-listen", flags->registry_listen,
+                    "Also serve the OCI mirror registry on HOST:PORT (e.g. 0.0.0.0:5000; port 0 "
+                    "picks one); off when empty");
+  serve->add_option("--registry-root", flags->registry_root,
+                    "Registry root folder (certs/ auth/ data/ conf/config.yaml, created as "
+                    "`carrier registry init` does when missing; default <data-dir>/registry)");
   serve->callback([flags] { SetExitCode(RunServe(*flags)); });
 }
 

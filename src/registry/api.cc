@@ -153,7 +153,7 @@ class Api : public std::enable_shared_from_this<Api> {
     Route route = ParseRoute(req.path);
     if (route.kind == Route::kToken) return Token(ex);
     if (route.kind == Route::kUnknown) {
-      return Send(ex, Error(404, "NOT_FOUND", "no such endpoint: " + req.path));
+      return Send(ex, Error(404, "UNSUPPORTED", "no such endpoint: " + req.path));
     }
     if (route.kind != Route::kBase && route.kind != Route::kCatalog &&
         !IsValidRepositoryName(route.name)) {
@@ -273,7 +273,7 @@ class Api : public std::enable_shared_from_this<Api> {
   void Catalog(const ExchangePtr& ex) {
     std::string link;
     auto page = Page(ex->request(), storage_->ListRepositories(), "/v2/_catalog", link);
-    if (!page.ok()) return Send(ex, Error(400, "PAGINATION_NUMBER_INVALID", page.status().message()));
+    if (!page.ok()) return Send(ex, Error(400, "UNSUPPORTED", page.status().message()));
     json::array repos;
     for (auto& r : *page) repos.emplace_back(r);
     Response res = Json(200, json::object{{"repositories", std::move(repos)}});
@@ -287,7 +287,7 @@ class Api : public std::enable_shared_from_this<Api> {
     std::string link;
     auto page = Page(ex->request(), std::move(tags).value(), "/v2/" + route.name + "/tags/list",
                      link);
-    if (!page.ok()) return Send(ex, Error(400, "PAGINATION_NUMBER_INVALID", page.status().message()));
+    if (!page.ok()) return Send(ex, Error(400, "UNSUPPORTED", page.status().message()));
     json::array list;
     for (auto& t : *page) list.emplace_back(t);
     Response res = Json(200, json::object{{"name", route.name}, {"tags", std::move(list)}});

@@ -241,6 +241,25 @@ RegistryOptions ToServerOptions(const RegistryConfig& c) {
   return o;
 }
 
+Status SetListenAddress(RegistryConfig& c, const std::string& host_port) {
+  return ParseListen(host_port, c.address, c.port);
+}
+
+Result<std::unique_ptr<RegistryServer>> StartConfiguredRegistry(const RegistryConfig& c) {
+  CARRIER_RETURN_IF_ERROR(EnsureCertificate(c));
+  RegistryOptions options = ToServerOptions(c);
+  if (!c.auth.htpasswd_path.empty()) {
+#ifdef CARRIER_HAVE_REGISTRY_AUTH
+    auto auth = auth::RegistryAuth::Create(c.auth);
+    if (!auth.ok()) return auth.status();
+    options.auth = std::move(auth).value();
+#else
+    return Unavailable("authentication is configured but this build has no auth module");
+#endif
+  }
+  return RegistryServer::Start(options);
+}
+
 Status EnsureCertificate(const RegistryConfig& c) {
   if (!c.tls || (fs::exists(c.tls_cert) && fs::exists(c.tls_key))) return Status::Ok();
   std::error_code ec;

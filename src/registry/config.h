@@ -9,6 +9,7 @@
 // key with its default.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/status.h"
@@ -47,6 +48,15 @@ std::string RenderRegistryConfig(const RegistryConfig& config);
 
 // The options RegistryServer::Start takes (auth is left to the caller).
 RegistryOptions ToServerOptions(const RegistryConfig& config);
+
+// Overrides the listen address with "host:port" ("[::1]:5000"; an empty host listens on all
+// addresses, port 0 on an ephemeral port), as the `listen` key does.
+Status SetListenAddress(RegistryConfig& config, const std::string& host_port);
+
+// Starts the registry a loaded config describes: generates a missing certificate, builds the
+// authenticator (htpasswd, tokens, rules) when one is configured and starts the server.
+// `carrier registry serve` and the registry embedded in `carrier serve` both start this way.
+Result<std::unique_ptr<RegistryServer>> StartConfiguredRegistry(const RegistryConfig& config);
 
 // Creates the folders, the config file (unless present), a self-signed certificate (unless
 // present) and, when `user` is given, an htpasswd entry (bcrypt) with authentication turned

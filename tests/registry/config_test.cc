@@ -135,5 +135,47 @@ TEST_F(ConfigTest, ServesTlsWithTheGeneratedCertificate) {
   EXPECT_EQ(client.alpn(), "http/1.1");
 }
 
+TEST_F(ConfigTest, SetListenAddressAcceptsWhatTheListenKeyAccepts) {
+  RegistryConfig c = DefaultRegistryConfig(dir_.string(), "");
+  ASSERT_TRUE(SetListenAddress(c, "127.0.0.1:0").ok());
+  EXPECT_EQ(c.address, "127.0.0.1");
+  EXPECT_EQ(c.port, 0);
+  ASSERT_TRUE(SetListenAddress(c, "[::1]:5443").ok());
+  EXPECT_EQ(c.address, "::1");
+  EXPECT_EQ(c.port, 5443);
+  ASSERT_TRUE(SetListenAddress(c, ":5000").ok());
+  EXPECT_EQ(c.address, "0.0.0.0");
+  for (const char* bad : {"5000", "host:", "host:70000", "host:50x0", "host:-1"}) {
+    EXPECT_EQ(SetListenAddress(c, bad).code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+// What `carrier registry serve` and `carrier serve --registry-listen` run: a root made by
+// init with a user serves TLS with the generated certificate and asks for credentials.
+TEST_F(ConfigTest, StartConfiguredRegistryServesTlsAndAuthentication) {
+  ASSERT_TRUE(InitRegistryRoot(dir_.string(), "", "admin", "s3cret").ok());
+  auto c = LoadRegistryConfig(dir_.string(), "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(SetListenAddress(*c, "127.0.0.1:0").ok());
+  auto server = StartConfiguredRegistry(*c);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_TRUE((*server)->tls());
+  http::testing::TestClient client((*server)->port(), true);
+  auto anonymous = client.Get("/v2/");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->status, 401);
+  auto authorized = client.Do("GET", "/v2/", {{"Authorization", "Basic YWRtaW46czNjcmV0"}}, "");
+  ASSERT_TRUE(authorized.ok());
+  EXPECT_EQ(authorized->status, 200);
+}
+
+TEST_F(ConfigTest, StartConfiguredRegistryReportsABadHtpasswdFile) {
+  WriteConfig("listen: \"127.0.0.1:0\"\ntls: {enabled: false}\nauth: {htpasswd: auth/missing}\n");
+  auto c = LoadRegistryConfig(dir_.string(), "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto server = StartConfiguredRegistry(*c);
+  EXPECT_FALSE(server.ok());
+}
+
 }  // namespace
 }  // namespace carrier::registry
