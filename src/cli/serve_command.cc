@@ -62,6 +62,7 @@ int RunServe(ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   flags.api.data_dir = flags.store.data_dir;
+  flags.api.store_shared = !flags.store.etcd_endpoints.empty();  // other replicas may write
   auto store = storage::OpenStore(flags.store);
   if (!store.ok()) {
     std::cerr << "carrier serve: cannot open the store (" << storage::DescribeStore(flags.store)
