@@ -1,5 +1,7 @@
 #include "apiserver/object_meta.h"
 
+#include "api/json_decode.h"
+
 #include <openssl/rand.h>
 
 #include <boost/json.hpp>
@@ -95,11 +97,10 @@ void SetResourceVersion(json::object& obj, storage::Revision revision) {
 }
 
 Result<json::object> DecodeStored(std::string_view bytes, storage::Revision revision) {
-  boost::system::error_code ec;
-  json::value v = json::parse(bytes, ec);
-  if (ec || !v.is_object()) return DataLoss("a stored object is not valid JSON");
-  SetResourceVersion(v.get_object(), revision);
-  return std::move(v.get_object());
+  auto v = api::DecodeJson(bytes);
+  if (!v.ok() || !v->is_object()) return DataLoss("a stored object is not valid JSON");
+  SetResourceVersion(v->get_object(), revision);
+  return std::move(v->get_object());
 }
 
 }  // namespace carrier::apiserver

@@ -6,6 +6,7 @@
 
 #include "api/continue_token.h"
 #include "api/field_selector.h"
+#include "api/json_decode.h"
 #include "api/json_patch.h"
 #include "api/label_selector.h"
 #include "api/merge_patch.h"
@@ -736,9 +737,11 @@ class RestHandlerImpl {
                     "server-side apply (application/apply-patch+yaml) is not supported yet; "
                     "use client-side apply");
     }
-    boost::system::error_code ec;
-    json::value patch = json::parse(body, ec);
-    if (ec) return Status(Code::kBadRequest, "the patch is not valid JSON: " + ec.message());
+    auto decoded = api::DecodeJson(body);
+    if (!decoded.ok()) {
+      return Status(Code::kBadRequest, "the patch is not valid JSON: " + decoded.status().message());
+    }
+    json::value patch = std::move(*decoded);
     if (content_type == "application/json-patch+json") return api::ApplyJsonPatch(doc, patch);
     if (content_type == "application/merge-patch+json") {
       api::ApplyMergePatch(doc, patch);
@@ -919,14 +922,13 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
     }
     json::object obj;
     if (!body.empty()) {
-      boost::system::error_code ec;
-      json::value v = json::parse(body, ec);
-      if (ec || !v.is_object()) {
+      auto v = api::DecodeJson(body);
+      if (!v.ok() || !v->is_object()) {
         return c.Fail(Status(Code::kBadRequest,
                              "the request body is not a JSON object" +
-                                 (ec ? ": " + ec.message() : std::string())));
+                                 (v.ok() ? std::string() : ": " + v.status().message())));
       }
-      obj = std::move(v.get_object());
+      obj = std::move(v->get_object());
     } else if (verb == "create" || verb == "update") {
       return c.Fail(Status(Code::kBadRequest, "the request body is empty"));
     }
