@@ -43,7 +43,7 @@ Negotiated NegotiateAccept(std::string_view accept) {
     std::string_view range = Trim(accept.substr(0, comma));
     accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
     std::string_view type = Trim(range.substr(0, range.find(';')));
-    bool wants_table = false, meta_group = false;
+    bool wants_table = false, wants_partial = false, meta_group = false;
     std::string version;
     size_t pos = range.find(';');
     while (pos != std::string_view::npos) {
@@ -52,6 +52,9 @@ Negotiated NegotiateAccept(std::string_view accept) {
                                                               ? std::string_view::npos
                                                               : next - pos - 1));
       if (param == "as=Table") wants_table = true;
+      if (param == "as=PartialObjectMetadata" || param == "as=PartialObjectMetadataList") {
+        wants_partial = true;
+      }
       if (param == "g=meta.k8s.io") meta_group = true;
       if (param.substr(0, 2) == "v=") version = std::string(param.substr(2));
       pos = next;
@@ -62,7 +65,12 @@ Negotiated NegotiateAccept(std::string_view accept) {
         n.table_version = version;
         return n;
       }
-      if (!wants_table) any_json = true;
+      if (wants_partial && meta_group && (version == "v1" || version == "v1beta1")) {
+        n.partial_metadata = true;
+        n.partial_version = version;
+        return n;
+      }
+      if (!wants_table && !wants_partial) any_json = true;
       if (any_json) return n;
     }
   }

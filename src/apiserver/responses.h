@@ -18,6 +18,9 @@ http::Response ErrorResponse(const Status& status);
 struct Negotiated {
   bool table = false;            // application/json;as=Table;g=meta.k8s.io;v=v1|v1beta1
   std::string table_version;     // "v1" or "v1beta1"
+  // application/json;as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1|v1beta1: metadata only
+  bool partial_metadata = false;
+  std::string partial_version;   // "v1" or "v1beta1"
   bool acceptable = true;        // false: nothing we can produce (406)
 };
 Negotiated NegotiateAccept(std::string_view accept);

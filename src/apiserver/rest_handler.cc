@@ -97,7 +97,17 @@ Result<json::object> DecodeFor(const Call& c, std::string_view bytes, Revision r
   return obj;
 }
 
-// Renders one object for the client: the object itself or a one-row Table.
+// meta.k8s.io PartialObjectMetadata: the object's type and metadata only.
+json::object PartialMetadata(const Call& c, const json::object& obj) {
+  json::object meta;
+  if (auto* m = obj.if_contains("metadata"); m && m->is_object()) meta = m->get_object();
+  return {{"kind", "PartialObjectMetadata"},
+          {"apiVersion", "meta.k8s.io/" + c.accept.partial_version},
+          {"metadata", std::move(meta)}};
+}
+
+// Renders one object for the client: the object itself, its PartialObjectMetadata or a
+// one-row Table.
 json::value Render(const Call& c, const json::object& obj) {
   if (c.type->custom) {
     const json::value* v = obj.if_contains("apiVersion");
@@ -107,6 +117,7 @@ json::value Render(const Call& c, const json::object& obj) {
       return Render(c, copy);
     }
   }
+  if (c.accept.partial_metadata) return PartialMetadata(c, obj);
   if (!c.accept.table) return obj;
   json::object list_meta{{"resourceVersion", MetaString(obj, "resourceVersion")}};
   return MakeTable(*c.type, c.accept.table_version, {&obj}, list_meta,
@@ -277,6 +288,14 @@ class RestHandlerImpl {
     }
     json::array array;
     array.reserve(items.size());
+    if (c.accept.partial_metadata) {
+      for (auto& i : items) array.emplace_back(PartialMetadata(c, i));
+      return c.Respond(JsonResponse(
+          200, json::object{{"kind", "PartialObjectMetadataList"},
+                            {"apiVersion", "meta.k8s.io/" + c.accept.partial_version},
+                            {"metadata", std::move(list_meta)},
+                            {"items", std::move(array)}}));
+    }
     for (auto& i : items) array.emplace_back(std::move(i));
     json::object list{{"kind", c.type->ListKind()},
                       {"apiVersion", c.type->GroupVersion()},

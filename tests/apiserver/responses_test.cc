@@ -48,3 +48,27 @@ TEST(ObjectMetaTest, UidsAreVersion4) {
 
 }  // namespace
 }  // namespace carrier::apiserver
+
+namespace carrier::apiserver {
+namespace {
+
+TEST(NegotiateAcceptPartialTest, PartialObjectMetadataIsMetadataOnly) {
+  auto n = NegotiateAccept("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1");
+  EXPECT_TRUE(n.acceptable);
+  EXPECT_TRUE(n.partial_metadata);
+  EXPECT_EQ(n.partial_version, "v1");
+  EXPECT_FALSE(n.table);
+  auto beta = NegotiateAccept(
+      "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1, application/json");
+  EXPECT_TRUE(beta.partial_metadata);
+  EXPECT_EQ(beta.partial_version, "v1beta1");
+  // An unknown version falls through to the next range, or is not acceptable.
+  auto fallback =
+      NegotiateAccept("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v9, application/json");
+  EXPECT_TRUE(fallback.acceptable);
+  EXPECT_FALSE(fallback.partial_metadata);
+  EXPECT_FALSE(NegotiateAccept("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v9").acceptable);
+}
+
+}  // namespace
+}  // namespace carrier::apiserver
