@@ -852,8 +852,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (Status header = sqlite::CheckFileHeader(options.path); !header.ok()) return fail(header);
   auto writer = Connection::Open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!writer.ok()) return fail(writer.status());
-  Status st = sqlite::ConfigureWriter(**writer);
-  if (st.ok()) st = sqlite::PrepareSchema(**writer, options.path, /*create=*/true);
+  // Check (or create) the schema before switching to WAL: a file that is not a Carrier
+  // store is refused without being changed.
+  Status st = sqlite::PrepareSchema(**writer, options.path, /*create=*/true);
+  if (st.ok()) st = sqlite::ConfigureWriter(**writer);
   if (!st.ok()) return fail(st);
   sqlite::SyncParentDirectory(options.path);
   auto state = ReadState(**writer);
