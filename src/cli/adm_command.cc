@@ -93,8 +93,7 @@ int Save(const SnapshotFlags& f) {
   if (!st.ok()) return Fail("save", st);
   auto info = ReadSnapshotInfo(f.file);
   if (!info.ok()) return Fail("save", info.status());
-  std::cout << "saved a snapshot of " << db << " to " << f.file << ": " << Describe(*info)
-            << "\n";
+  std::cout << "saved a snapshot of " << db << " to " << f.file << ": " << Describe(*info) << "\n";
   return 0;
 }
 
@@ -126,16 +125,18 @@ void AddAdmCommand(CLI::App& app) {
   snapshot->require_subcommand(1);
 
   CLI::App* save = snapshot->add_subcommand(
-      "save", "Write a consistent snapshot of the store to FILE. Works while `carrier serve` "
-              "runs on the data directory; FILE appears only once complete and durable.");
+      "save",
+      "Write a consistent snapshot of the store to FILE. Works while `carrier serve` "
+      "runs on the data directory; FILE appears only once complete and durable.");
   save->add_option("--data-dir", flags->data_dir, "The data directory of `carrier serve`")
       ->default_val(".carrier");
   save->add_option("file", flags->file, "Snapshot file to write")->required();
   save->callback([flags] { SetExitCode(Save(*flags)); });
 
   CLI::App* restore = snapshot->add_subcommand(
-      "restore", "Replace the store in the data directory with a snapshot. Refuses while a "
-                 "process uses the store, and replaces an existing store only with --force.");
+      "restore",
+      "Replace the store in the data directory with a snapshot. Refuses while a "
+      "process uses the store, and replaces an existing store only with --force.");
   restore->add_option("--data-dir", flags->data_dir, "The data directory of `carrier serve`")
       ->default_val(".carrier");
   restore->add_option("file", flags->file, "Snapshot file to restore")->required();

@@ -13,9 +13,9 @@
 namespace carrier::storage::testing {
 
 struct ChildOptions {
-  std::vector<std::string> argv;          // argv[0] is the program path
-  std::optional<long> file_size_limit;    // bytes: RLIMIT_FSIZE soft limit in the child
-  std::string output_file;                // non-empty: stdout+stderr go there, not to a pipe
+  std::vector<std::string> argv;        // argv[0] is the program path
+  std::optional<long> file_size_limit;  // bytes: RLIMIT_FSIZE soft limit in the child
+  std::string output_file;              // non-empty: stdout+stderr go there, not to a pipe
 };
 
 class ChildProcess {

@@ -147,10 +147,10 @@ TEST(SqliteCrash, AcknowledgedWritesSurviveSigkill) {
   int kills_while_writing = 0;
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round) + ", seed " + std::to_string(seed));
-    ChildProcess writer({{CARRIER_CRASH_WRITER, "--db", db, "--tag", "r" + std::to_string(round),
-                          "--threads", "4"},
-                         std::nullopt,
-                         ""});
+    ChildProcess writer(
+        {{CARRIER_CRASH_WRITER, "--db", db, "--tag", "r" + std::to_string(round), "--threads", "4"},
+         std::nullopt,
+         ""});
     ASSERT_TRUE(writer.started());
     // Most kills land while the writer is busy; every sixth round's may land while it is
     // still opening (and recovering) the database.
@@ -164,8 +164,8 @@ TEST(SqliteCrash, AcknowledgedWritesSurviveSigkill) {
       if (line.rfind("READY ", 0) == 0) {
         Revision ready = std::stoll(line.substr(6));
         if (ready != head) {
-          error = "reopened at another revision than verified (" + std::to_string(head) +
-                  "): " + line;
+          error =
+              "reopened at another revision than verified (" + std::to_string(head) + "): " + line;
         }
         return;
       }

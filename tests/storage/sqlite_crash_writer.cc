@@ -126,8 +126,9 @@ int main(int argc, char** argv) {
     }
   }
   if (db.empty() || threads <= 0) {
-    Emit("E InvalidArgument usage: sqlite_crash_writer --db PATH --tag TAG [--threads N] "
-         "[--fill BYTES]");
+    Emit(
+        "E InvalidArgument usage: sqlite_crash_writer --db PATH --tag TAG [--threads N] "
+        "[--fill BYTES]");
     return 2;
   }
   carrier::storage::SqliteOptions options;

@@ -165,9 +165,9 @@ TEST(SqliteBadFile, ForeignSqliteDatabaseIsDataLoss) {
   const std::string path = dir.File("store.db");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   ExpectDataLoss(path, "not a Carrier store");
 }
@@ -181,9 +181,8 @@ TEST(SqliteDiskFull, WritesFailClearlyAndEarlierDataStays) {
   // The writer runs under a file-size limit 1 MiB above the database's size: its write-ahead
   // log hits it after a few dozen 16 KiB values.
   const long limit = static_cast<long>(fs::file_size(path)) + (1 << 20);
-  ChildProcess writer({{CARRIER_CRASH_WRITER, "--db", path, "--tag", "full", "--fill", "16384"},
-                       limit,
-                       ""});
+  ChildProcess writer(
+      {{CARRIER_CRASH_WRITER, "--db", path, "--tag", "full", "--fill", "16384"}, limit, ""});
   ASSERT_TRUE(writer.started());
   auto lines = writer.ReadAll(ChildProcess::Clock::now() + std::chrono::seconds(60));
   int status = writer.Wait();
@@ -211,13 +210,11 @@ TEST(SqliteDiskFull, WritesFailClearlyAndEarlierDataStays) {
     }
   }
   EXPECT_THAT(error, HasSubstr("E ResourceExhausted ")) << output;
-  EXPECT_THAT(error, ::testing::AnyOf(HasSubstr("disk is full"), HasSubstr("disk full")))
-      << output;
+  EXPECT_THAT(error, ::testing::AnyOf(HasSubstr("disk is full"), HasSubstr("disk full"))) << output;
   EXPECT_THAT(error, HasSubstr("earlier data is intact")) << output;
   EXPECT_GT(acked.size(), 2u) << "the limit should allow a few writes first:\n" << output;
   EXPECT_TRUE(read_after_failure) << "reads must keep working:\n" << output;
-  EXPECT_TRUE(wrote_after_limit_lifted) << "writes must work again once space is back:\n"
-                                        << output;
+  EXPECT_TRUE(wrote_after_limit_lifted) << "writes must work again once space is back:\n" << output;
 
   auto store = Open(path);
   ASSERT_NE(store, nullptr);

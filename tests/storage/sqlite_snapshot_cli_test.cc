@@ -36,7 +36,8 @@ std::string ReadFile(const std::string& path) {
 // The revision `carrier adm snapshot status` prints, or -1.
 Revision PrintedRevision(const std::string& output) {
   std::smatch m;
-  if (!std::regex_search(output, m, std::regex("revision ([0-9]+), ([0-9]+) keys, ([0-9]+) bytes"))) {
+  if (!std::regex_search(output, m,
+                         std::regex("revision ([0-9]+), ([0-9]+) keys, ([0-9]+) bytes"))) {
     return -1;
   }
   return std::stoll(m[1]);
@@ -57,13 +58,12 @@ TEST(SqliteSnapshotCli, SaveWhileServingThenRestore) {
   const std::string snapshot = dir.File("backup.db");
   const std::string log = dir.File("serve.log");
   {
-    ChildProcess serve({{CARRIER_BINARY, "serve", "--data-dir", data, "--port", "0"},
-                        std::nullopt,
-                        log});
+    ChildProcess serve(
+        {{CARRIER_BINARY, "serve", "--data-dir", data, "--port", "0"}, std::nullopt, log});
     ASSERT_TRUE(serve.started());
-    ASSERT_TRUE(test::WaitFor(
-        [&] { return ReadFile(log).find("Carrier is serving") != std::string::npos; },
-        std::chrono::seconds(60)))
+    ASSERT_TRUE(
+        test::WaitFor([&] { return ReadFile(log).find("Carrier is serving") != std::string::npos; },
+                      std::chrono::seconds(60)))
         << "carrier serve did not start:\n"
         << ReadFile(log);
 
@@ -74,7 +74,8 @@ TEST(SqliteSnapshotCli, SaveWhileServingThenRestore) {
     EXPECT_GT(PrintedRevision(save.output), 0) << save.output;
     EXPECT_TRUE(fs::is_regular_file(snapshot));
 
-    RunResult busy = Carrier({"adm", "snapshot", "restore", "--data-dir", data, snapshot, "--force"});
+    RunResult busy =
+        Carrier({"adm", "snapshot", "restore", "--data-dir", data, snapshot, "--force"});
     EXPECT_EQ(busy.exit_code, 1) << busy.output;
     EXPECT_THAT(busy.output, HasSubstr("in use"));
 
@@ -95,7 +96,8 @@ TEST(SqliteSnapshotCli, SaveWhileServingThenRestore) {
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("--force"));
 
-  RunResult restore = Carrier({"adm", "snapshot", "restore", "--data-dir", data, snapshot, "--force"});
+  RunResult restore =
+      Carrier({"adm", "snapshot", "restore", "--data-dir", data, snapshot, "--force"});
   ASSERT_EQ(restore.exit_code, 0) << restore.output;
   EXPECT_THAT(restore.output, HasSubstr("restored " + snapshot));
 
