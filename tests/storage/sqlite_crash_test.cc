@@ -102,20 +102,21 @@ void Verify(const std::string& path, const Acks& all, const Acks& round, Revisio
     std::string other = kv.key;
     other.back() = other.back() == 'a' ? 'b' : 'a';
     auto it = by_key.find(other);
-    ASSERT_NE(it, by_key.end()) << "half-applied txn: " << kv.key << " without " << other;
+    ASSERT_TRUE(it != by_key.end()) << "half-applied txn: " << kv.key << " without " << other;
     ASSERT_EQ(it->second->mod_revision, kv.mod_revision) << kv.key;
   }
   // Every acknowledged write is present with its revision.
   for (const auto& [key, rev] : all.puts) {
     auto it = by_key.find(key);
-    ASSERT_NE(it, by_key.end()) << "acknowledged put lost: " << key << " at " << rev;
+    ASSERT_TRUE(it != by_key.end()) << "acknowledged put lost: " << key << " at " << rev;
     ASSERT_EQ(it->second->mod_revision, rev) << key;
     ASSERT_EQ(it->second->value, "v" + key);
   }
   for (const auto& [prefix, rev] : all.txns) {
     for (const char* leaf : {"a", "b"}) {
       auto it = by_key.find(prefix + leaf);
-      ASSERT_NE(it, by_key.end()) << "acknowledged txn lost: " << prefix << leaf << " at " << rev;
+      ASSERT_TRUE(it != by_key.end())
+          << "acknowledged txn lost: " << prefix << leaf << " at " << rev;
       ASSERT_EQ(it->second->mod_revision, rev) << prefix << leaf;
     }
   }
