@@ -114,6 +114,11 @@ TEST_F(SqliteDamagedFile, LastPageMissingIsDataLoss) {
   ExpectDataLoss(path_, "truncated");
 }
 
+TEST_F(SqliteDamagedFile, TruncatedToZeroBytesIsDataLoss) {
+  WriteFile(path_, "");
+  ExpectDataLoss(path_, "empty");
+}
+
 TEST_F(SqliteDamagedFile, TruncatedInsideTheHeaderIsDataLoss) {
   WriteFile(path_, bytes_.substr(0, 60));
   ExpectDataLoss(path_, "truncated");
