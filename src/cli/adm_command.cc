@@ -78,6 +78,13 @@ Result<SnapshotInfo> ReadSnapshotInfo(const std::string& file) {
   return info;
 }
 
+// Whether `file` names the store itself (a snapshot must never replace it in place).
+bool IsTheStore(const std::string& file, const std::string& db) {
+  std::error_code ec;
+  if (fs::equivalent(file, db, ec)) return true;
+  return fs::weakly_canonical(file, ec) == fs::weakly_canonical(db, ec);
+}
+
 std::string Describe(const SnapshotInfo& info) {
   return "revision " + std::to_string(info.revision) + ", " + std::to_string(info.keys) +
          " keys, " + std::to_string(info.bytes) + " bytes";
@@ -89,6 +96,10 @@ int Save(const SnapshotFlags& f) {
   if (!fs::is_regular_file(db, ec)) {
     return Fail("save", NotFound(db + " does not exist: no Carrier store in " + f.data_dir));
   }
+  if (IsTheStore(f.file, db)) {
+    return Fail("save", InvalidArgument(f.file + " is the store itself; write the snapshot "
+                                                 "to another file"));
+  }
   Status st = storage::SnapshotSqliteStore(db, f.file);
   if (!st.ok()) return Fail("save", st);
   auto info = ReadSnapshotInfo(f.file);
@@ -98,9 +109,12 @@ int Save(const SnapshotFlags& f) {
 }
 
 int Restore(const SnapshotFlags& f) {
+  const std::string db = storage::SqliteStorePath(f.data_dir);
+  if (IsTheStore(f.file, db)) {
+    return Fail("restore", InvalidArgument(f.file + " is the store itself, not a snapshot"));
+  }
   auto info = ReadSnapshotInfo(f.file);
   if (!info.ok()) return Fail("restore", info.status());
-  const std::string db = storage::SqliteStorePath(f.data_dir);
   Status st = storage::RestoreSqliteStore(f.file, db, f.force);
   if (!st.ok()) return Fail("restore", st);
   std::cout << "restored " << f.file << " into " << db << ": " << Describe(*info) << "\n";

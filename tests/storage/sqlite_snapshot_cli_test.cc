@@ -160,6 +160,20 @@ TEST(SqliteSnapshotCli, ClearErrors) {
     EXPECT_THAT(r.output, HasSubstr("carrier adm snapshot ")) << command;
     EXPECT_THAT(r.output, HasSubstr(c.message)) << command;
   }
+  // A snapshot never replaces the store in place.
+  PutKeys(dir.File("d/store.db"), 2);
+  const std::string store_before = ReadFile(dir.File("d/store.db"));
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"adm", "snapshot", "save", "--data-dir", dir.File("d"), dir.File("d/store.db")},
+           {"adm", "snapshot", "save", "--data-dir", dir.File("d"), dir.File("d/../d/store.db")},
+           {"adm", "snapshot", "restore", "--data-dir", dir.File("d"), dir.File("d/store.db"),
+            "--force"}}) {
+    RunResult r = Carrier(args);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("is the store itself"));
+  }
+  EXPECT_TRUE(ReadFile(dir.File("d/store.db")) == store_before);
+
   EXPECT_FALSE(fs::exists(dir.File("x.db")));
   EXPECT_FALSE(fs::exists(dir.File("c/store.db"))) << "a failed restore created a store";
   EXPECT_EQ(ReadFile(empty), "");
