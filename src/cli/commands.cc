@@ -13,6 +13,7 @@ void SetExitCode(int code) { exit_code = code; }
 void AddCommands(CLI::App& app) {
   AddServeCommand(app);
   AddRegistryCommand(app);
+  AddAdmCommand(app);
 }
 
 }  // namespace carrier::cli

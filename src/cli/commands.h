@@ -13,5 +13,6 @@ void SetExitCode(int code);
 // One per subcommand, each in its own file.
 void AddServeCommand(CLI::App& app);
 void AddRegistryCommand(CLI::App& app);  // registry serve|init|gc: the OCI mirror registry
+void AddAdmCommand(CLI::App& app);       // adm snapshot save|restore|status: store backups
 
 }  // namespace carrier::cli

@@ -7,8 +7,10 @@
 
 namespace carrier::storage {
 
+std::string SqliteStorePath(const std::string& data_dir) { return data_dir + "/store.db"; }
+
 std::string DescribeStore(const StoreConfig& config) {
-  if (config.etcd_endpoints.empty()) return "sqlite:" + config.data_dir + "/store.db";
+  if (config.etcd_endpoints.empty()) return "sqlite:" + SqliteStorePath(config.data_dir);
   std::string out = "etcd:";
   for (size_t i = 0; i < config.etcd_endpoints.size(); ++i) {
     out += (i ? "," : "") + config.etcd_endpoints[i];
@@ -29,7 +31,7 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config) {
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Internal("cannot create " + config.data_dir + ": " + ec.message());
   SqliteOptions options;
-  options.path = config.data_dir + "/store.db";
+  options.path = SqliteStorePath(config.data_dir);
   return OpenSqliteStore(options);
 }
 

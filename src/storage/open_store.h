@@ -16,6 +16,10 @@ struct StoreConfig {
   std::string etcd_ca_file, etcd_cert_file, etcd_key_file;
 };
 
+// The SQLite database file `carrier serve` uses for a data directory (<data_dir>/store.db);
+// `carrier adm snapshot` uses it too.
+std::string SqliteStorePath(const std::string& data_dir);
+
 // A human description of where the store lives ("sqlite:/path" or "etcd:a,b").
 std::string DescribeStore(const StoreConfig& config);
 Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config);

@@ -836,6 +836,39 @@ class SqliteStore : public Store {
   std::unique_ptr<Compactor> compactor_;
 };
 
+// Creates a new store beside `path` and renames it into place once its schema is durable,
+// so that a file at `path` is always a complete store: an empty one can only be damage.
+Status CreateDatabase(const std::string& path) {
+  const std::string tmp = path + ".new";
+  std::error_code ec;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    std::filesystem::remove(tmp + suffix, ec);
+  }
+  {
+    auto db = Connection::Open(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!db.ok()) return db.status();
+    CARRIER_RETURN_IF_ERROR((*db)->Exec("PRAGMA synchronous=FULL"));
+    CARRIER_RETURN_IF_ERROR(sqlite::PrepareSchema(**db, tmp, /*create=*/true));
+    CARRIER_RETURN_IF_ERROR(sqlite::ConfigureWriter(**db));
+  }  // closing the only connection checkpoints and removes the write-ahead log
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Internal("renaming " + tmp + " to " + path + ": " + ec.message());
+  sqlite::SyncParentDirectory(path);
+  return {};
+}
+
+// An existing empty file is a truncated store (new stores are created complete, see
+// CreateDatabase), unless a write-ahead log still holds its pages (stores created by
+// earlier builds started out that way).
+Status CheckNotEmpty(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) != 0 || ec) return {};
+  auto wal = std::filesystem::file_size(path + "-wal", ec);
+  if (!ec && wal > 0) return {};
+  return DataLoss(path + " is empty (0 bytes): the store was truncated or is not a Carrier " +
+                  "store; restore a snapshot, or remove the file to start an empty store");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
@@ -849,13 +882,18 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     ::close(*lock_fd);
     return st;
   };
+  if (!std::filesystem::exists(options.path, ec)) {
+    if (Status st = CreateDatabase(options.path); !st.ok()) return fail(st);
+  }
+  if (Status st = CheckNotEmpty(options.path); !st.ok()) return fail(st);
   if (Status header = sqlite::CheckFileHeader(options.path); !header.ok()) return fail(header);
-  auto writer = Connection::Open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto writer = Connection::Open(options.path, SQLITE_OPEN_READWRITE);
   if (!writer.ok()) return fail(writer.status());
-  Status st = sqlite::ConfigureWriter(**writer);
-  if (st.ok()) st = sqlite::PrepareSchema(**writer, options.path, /*create=*/true);
+  // Check the schema before switching to WAL: a file that is not a Carrier store is
+  // refused without being changed.
+  Status st = sqlite::PrepareSchema(**writer, options.path, /*create=*/false);
+  if (st.ok()) st = sqlite::ConfigureWriter(**writer);
   if (!st.ok()) return fail(st);
-  sqlite::SyncParentDirectory(options.path);
   auto state = ReadState(**writer);
   if (!state.ok()) return fail(state.status());
   auto store = std::make_unique<SqliteStore>(options.path, *lock_fd, std::move(*writer), *state);

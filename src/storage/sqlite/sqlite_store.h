@@ -13,7 +13,9 @@
 //    with a new watch from revision + 1.
 //  - One process at a time may open a database (an advisory lock on "<path>.lock").
 //  - Opening checks the file header, the Carrier schema version and `PRAGMA quick_check`
-//    (linear in the file size: about a second per GB); damage gives Code::kDataLoss.
+//    (linear in the file size: about a second per GB); damage gives Code::kDataLoss. A new
+//    store is created beside the path and renamed into place once complete, so an existing
+//    empty file is damage (kDataLoss) too, never a fresh store.
 //  - A write that finds the disk full fails with Code::kResourceExhausted; earlier data stays
 //    intact and the store keeps serving reads, and writes once space is back.
 
