@@ -556,10 +556,12 @@ class SqliteStore : public Store {
     Revision rev = revision_;
     std::vector<Event> events;
     std::vector<std::function<void()>> after_commit;
-    for (Job* job : batch) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Job* job = batch[i];
       Status sp = writer_->Exec("SAVEPOINT job");
       if (!sp.ok()) {
-        job->status = sp;
+        // This job and every later one were not applied: none may be acknowledged.
+        for (size_t j = i; j < batch.size(); ++j) batch[j]->status = sp;
         break;
       }
       const Revision rev_before = rev;
