@@ -101,7 +101,7 @@ class ApiServer::Impl {
       return ex->Respond(ErrorResponse(
           Status(Code::kNotFound, "logical cluster \"" + info->cluster + "\" not found")));
     }
-    if (info->is_resource) return rest_.Serve(ex, *info);
+    if (info->is_resource) return rest_.Serve(ex, *info, user.ok() ? *user : UserInfo{});
     ServeNonResource(ex, *info);
   }
 

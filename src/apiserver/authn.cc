@@ -63,7 +63,9 @@ Result<UserInfo> ClientCertificateAuthenticator::Authenticate(
   if (!subject.ok() || subject->common_name.empty()) {
     return Status(Code::kUnauthorized, "Unauthorized");
   }
-  UserInfo user{subject->common_name, subject->organizations};
+  UserInfo user;
+  user.name = subject->common_name;
+  user.groups = subject->organizations;
   user.groups.push_back("system:authenticated");
   return user;
 }

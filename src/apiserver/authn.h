@@ -7,15 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "apiserver/user_info.h"
 #include "base/status.h"
 
 namespace carrier::apiserver {
 
-struct UserInfo {
-  std::string name;
-  std::vector<std::string> groups;
-  bool InGroup(std::string_view group) const;
-};
 
 class ClientCertificateAuthenticator {
  public:

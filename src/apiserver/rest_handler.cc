@@ -37,6 +37,7 @@ struct Call {
   const ResourceType* type;
   Negotiated accept;
   std::shared_ptr<const CustomTypeSet> custom_types;  // keeps a custom `type` alive
+  UserInfo user;                                        // who asks
 
   std::optional<std::string> Query(std::string_view key) const {
     return ex->request().QueryParam(key);
@@ -887,8 +888,9 @@ RestHandler::RestHandler(storage::Store& store, const ResourceCatalog& catalog,
 
 RestHandler::~RestHandler() = default;
 
-void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info) {
-  Call c{exchange, info, catalog_.Find(info.group, info.version, info.resource), {}, nullptr};
+void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info,
+                        const UserInfo& user) {
+  Call c{exchange, info, catalog_.Find(info.group, info.version, info.resource), {}, nullptr, user};
   if (c.type == nullptr) {
     c.type = customs_.Find(info.cluster, info.group, info.version, info.resource, c.custom_types);
   }

@@ -8,6 +8,7 @@
 
 #include "apiserver/request_info.h"
 #include "apiserver/resource_catalog.h"
+#include "apiserver/user_info.h"
 #include "http/server.h"
 #include "storage/store.h"
 
@@ -22,8 +23,9 @@ class RestHandler {
   RestHandler(storage::Store& store, const ResourceCatalog& catalog, CustomResources& customs);
   ~RestHandler();
 
-  // Serves one resource request (info.is_resource) for an authenticated user.
-  void Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info);
+  // Serves one resource request (info.is_resource) for an authenticated, authorized user.
+  void Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info,
+             const UserInfo& user);
 
  private:
   storage::Store& store_;
