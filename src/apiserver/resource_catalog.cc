@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "apiserver/table_cells.h"
+
 namespace carrier::apiserver {
 
 namespace json = boost::json;
@@ -14,90 +16,6 @@ const std::vector<std::string>& StandardVerbs() {
 
 namespace {
 
-const json::value* At(const json::object& obj, std::initializer_list<std::string_view> path) {
-  const json::value* v = nullptr;
-  const json::object* o = &obj;
-  for (auto key : path) {
-    if (o == nullptr) return nullptr;
-    v = o->if_contains(key);
-    if (v == nullptr) return nullptr;
-    o = v->if_object();
-  }
-  return v;
-}
-
-size_t SizeOf(const json::value* v) {
-  if (v == nullptr) return 0;
-  if (auto* o = v->if_object()) return o->size();
-  if (auto* a = v->if_array()) return a->size();
-  return 0;
-}
-
-std::string PodReady(const json::object& pod) {
-  size_t total = SizeOf(At(pod, {"spec", "containers"}));
-  size_t ready = 0;
-  if (auto* statuses = At(pod, {"status", "containerStatuses"}); statuses && statuses->is_array()) {
-    for (const auto& s : statuses->get_array()) {
-      if (auto* r = s.as_object().if_contains("ready"); r && r->is_bool() && r->get_bool()) ++ready;
-    }
-  }
-  return std::to_string(ready) + "/" + std::to_string(total);
-}
-
-std::string PodStatus(const json::object& pod) {
-  if (At(pod, {"metadata", "deletionTimestamp"})) return "Terminating";
-  if (auto* reason = At(pod, {"status", "reason"}); reason && reason->is_string()) {
-    return std::string(reason->get_string());
-  }
-  if (auto* phase = At(pod, {"status", "phase"}); phase && phase->is_string()) {
-    return std::string(phase->get_string());
-  }
-  return "Pending";
-}
-
-std::string PodRestarts(const json::object& pod) {
-  int64_t restarts = 0;
-  if (auto* statuses = At(pod, {"status", "containerStatuses"}); statuses && statuses->is_array()) {
-    for (const auto& s : statuses->get_array()) {
-      if (auto* r = s.as_object().if_contains("restartCount"); r && r->is_int64()) {
-        restarts += r->get_int64();
-      }
-    }
-  }
-  return std::to_string(restarts);
-}
-
-std::string DataCount(const json::object& obj) {
-  return std::to_string(SizeOf(obj.if_contains("data")) + SizeOf(obj.if_contains("binaryData")));
-}
-
-std::string NodeStatus(const json::object& node) {
-  std::string status = "Unknown";
-  if (auto* conds = At(node, {"status", "conditions"}); conds && conds->is_array()) {
-    for (const auto& c : conds->get_array()) {
-      const auto& o = c.as_object();
-      auto* type = o.if_contains("type");
-      auto* st = o.if_contains("status");
-      if (type && type->is_string() && type->get_string() == "Ready" && st && st->is_string()) {
-        status = st->get_string() == "True" ? "Ready" : "NotReady";
-      }
-    }
-  }
-  if (auto* u = At(node, {"spec", "unschedulable"}); u && u->is_bool() && u->get_bool()) {
-    status += ",SchedulingDisabled";
-  }
-  return status;
-}
-
-std::string ReadyOfDesired(const json::object& obj) {
-  auto number = [&](std::initializer_list<std::string_view> path) -> int64_t {
-    auto* v = At(obj, path);
-    return v && v->is_int64() ? v->get_int64() : 0;
-  };
-  int64_t desired = At(obj, {"spec", "replicas"}) ? number({"spec", "replicas"}) : 1;
-  return std::to_string(number({"status", "readyReplicas"})) + "/" + std::to_string(desired);
-}
-
 TableColumn Col(std::string name, std::string path, std::string type = "string",
                 int priority = 0) {
   TableColumn c;
@@ -109,12 +27,34 @@ TableColumn Col(std::string name, std::string path, std::string type = "string",
 }
 
 TableColumn Computed(std::string name, std::function<std::string(const json::object&)> cell,
-                     std::string type = "string") {
+                     std::string type = "string", int priority = 0) {
   TableColumn c;
   c.name = std::move(name);
   c.type = std::move(type);
   c.cell = std::move(cell);
+  c.priority = priority;
   return c;
+}
+
+// The pod-template columns every workload shows with -o wide.
+std::vector<TableColumn> WideTemplateColumns(bool selector = true) {
+  std::vector<TableColumn> c = {Computed("Containers", cells::TemplateContainers, "string", 1),
+                                Computed("Images", cells::TemplateImages, "string", 1)};
+  if (selector) c.push_back(Computed("Selector", cells::WorkloadSelector, "string", 1));
+  return c;
+}
+
+std::vector<TableColumn> Concat(std::vector<TableColumn> a, const std::vector<TableColumn>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TableColumn AgeColumn() { return Computed("Age", cells::Age); }
+
+// Types whose columns are all listed (AGE in its place, or CREATED AT instead).
+void ExplicitColumns(ResourceType& t, std::vector<TableColumn> columns) {
+  t.columns = std::move(columns);
+  t.age_column = false;
 }
 
 std::vector<ResourceType> BuildTypes() {
@@ -141,26 +81,48 @@ std::vector<ResourceType> BuildTypes() {
   auto& pods = add("", "v1", "pods", "pod", "Pod", true, {"po"});
   pods.has_status = true;
   pods.categories = {"all"};
-  pods.columns = {Computed("Ready", PodReady), Computed("Status", PodStatus),
-                  Computed("Restarts", PodRestarts, "integer"),
-                  Col("IP", "status.podIP", "string", 1), Col("Node", "spec.nodeName", "string", 1)};
+  ExplicitColumns(pods, {Computed("Ready", cells::PodReady), Computed("Status", cells::PodStatus),
+                         Computed("Restarts", cells::PodRestarts, "integer"), AgeColumn(),
+                         Col("IP", "status.podIP", "string", 1),
+                         Col("Node", "spec.nodeName", "string", 1),
+                         Computed("Nominated Node", cells::PodNominatedNode, "string", 1),
+                         Computed("Readiness Gates", cells::PodReadinessGates, "string", 1)});
   auto& svc = add("", "v1", "services", "service", "Service", true, {"svc"});
   svc.has_status = true;
   svc.categories = {"all"};
-  svc.columns = {Col("Type", "spec.type"), Col("Cluster-IP", "spec.clusterIP")};
+  ExplicitColumns(svc, {Col("Type", "spec.type"), Col("Cluster-IP", "spec.clusterIP"),
+                        Computed("External-IP", cells::ServiceExternalIp),
+                        Computed("Port(s)", cells::ServicePorts), AgeColumn(),
+                        Computed("Selector", cells::ServiceSelector, "string", 1)});
   auto& cm = add("", "v1", "configmaps", "configmap", "ConfigMap", true, {"cm"});
-  cm.columns = {Computed("Data", DataCount, "integer")};
+  cm.columns = {Computed("Data", cells::DataCount, "integer")};
   auto& secrets = add("", "v1", "secrets", "secret", "Secret", true, {});
-  secrets.columns = {Col("Type", "type"), Computed("Data", DataCount, "integer")};
-  add("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"});
+  secrets.columns = {Col("Type", "type"), Computed("Data", cells::DataCount, "integer")};
+  auto& sa = add("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"});
+  sa.columns = {Computed("Secrets", cells::ServiceAccountSecrets, "integer")};
   auto& events = add("", "v1", "events", "event", "Event", true, {"ev"});
-  events.columns = {Col("Type", "type"), Col("Reason", "reason"),
-                    Col("Object", "involvedObject.name"), Col("Message", "message")};
+  // kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE (NAME only with -o wide).
+  events.name_column = false;
+  ExplicitColumns(events, {Computed("Last Seen", cells::EventLastSeen), Col("Type", "type"),
+                           Col("Reason", "reason"), Computed("Object", cells::EventObject),
+                           Col("Subobject", "involvedObject.fieldPath", "string", 1),
+                           Col("Source", "source.component", "string", 1),
+                           Col("Message", "message"),
+                           Col("First Seen", "firstTimestamp", "string", 1),
+                           Col("Count", "count", "integer", 1),
+                           Col("Name", "metadata.name", "string", 1)});
   auto& nodes = add("", "v1", "nodes", "node", "Node", false, {"no"});
   nodes.has_status = true;
-  nodes.columns = {Computed("Status", NodeStatus),
-                   Col("Version", "status.nodeInfo.kubeletVersion")};
-  add("", "v1", "endpoints", "endpoints", "Endpoints", true, {"ep"});
+  ExplicitColumns(nodes, {Computed("Status", cells::NodeStatus), Computed("Roles", cells::NodeRoles),
+                          AgeColumn(), Col("Version", "status.nodeInfo.kubeletVersion"),
+                          Computed("Internal-IP", cells::NodeInternalIp, "string", 1),
+                          Computed("External-IP", cells::NodeExternalIp, "string", 1),
+                          Col("OS-Image", "status.nodeInfo.osImage", "string", 1),
+                          Col("Kernel-Version", "status.nodeInfo.kernelVersion", "string", 1),
+                          Col("Container-Runtime", "status.nodeInfo.containerRuntimeVersion",
+                              "string", 1)});
+  auto& endpoints = add("", "v1", "endpoints", "endpoints", "Endpoints", true, {"ep"});
+  endpoints.columns = {Computed("Endpoints", cells::EndpointsList)};
   auto& pv = add("", "v1", "persistentvolumes", "persistentvolume", "PersistentVolume", false,
                  {"pv"});
   pv.has_status = true;
@@ -181,59 +143,95 @@ std::vector<ResourceType> BuildTypes() {
   auto& deploy = add("apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"});
   deploy.has_status = deploy.has_scale = true;
   deploy.categories = {"all"};
-  deploy.columns = {Computed("Ready", ReadyOfDesired),
-                    Col("Up-to-date", "status.updatedReplicas", "integer"),
-                    Col("Available", "status.availableReplicas", "integer")};
+  ExplicitColumns(deploy, Concat({Computed("Ready", cells::ReadyOfDesired),
+                                  Col("Up-to-date", "status.updatedReplicas", "integer"),
+                                  Col("Available", "status.availableReplicas", "integer"),
+                                  AgeColumn()},
+                                 WideTemplateColumns()));
   auto& rs = add("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, {"rs"});
   rs.has_status = rs.has_scale = true;
   rs.categories = {"all"};
-  rs.columns = {Col("Desired", "spec.replicas", "integer"),
-                Col("Current", "status.replicas", "integer"),
-                Col("Ready", "status.readyReplicas", "integer")};
+  ExplicitColumns(rs, Concat({Col("Desired", "spec.replicas", "integer"),
+                              Col("Current", "status.replicas", "integer"),
+                              Col("Ready", "status.readyReplicas", "integer"), AgeColumn()},
+                             WideTemplateColumns()));
   auto& sts = add("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, {"sts"});
   sts.has_status = sts.has_scale = true;
   sts.categories = {"all"};
-  sts.columns = {Computed("Ready", ReadyOfDesired)};
+  ExplicitColumns(sts, Concat({Computed("Ready", cells::ReadyOfDesired), AgeColumn()},
+                              WideTemplateColumns(false)));
   auto& ds = add("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, {"ds"});
   ds.has_status = true;
   ds.categories = {"all"};
-  ds.columns = {Col("Desired", "status.desiredNumberScheduled", "integer"),
-                Col("Current", "status.currentNumberScheduled", "integer"),
-                Col("Ready", "status.numberReady", "integer")};
-  add("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision", true, {});
+  ExplicitColumns(ds, Concat({Col("Desired", "status.desiredNumberScheduled", "integer"),
+                              Col("Current", "status.currentNumberScheduled", "integer"),
+                              Col("Ready", "status.numberReady", "integer"),
+                              Col("Up-to-date", "status.updatedNumberScheduled", "integer"),
+                              Col("Available", "status.numberAvailable", "integer"),
+                              Computed("Node Selector", cells::DaemonSetNodeSelector),
+                              AgeColumn()},
+                             WideTemplateColumns()));
+  auto& revisions = add("apps", "v1", "controllerrevisions", "controllerrevision",
+                        "ControllerRevision", true, {});
+  revisions.columns = {Computed("Controller", cells::RevisionController),
+                       Col("Revision", "revision", "integer")};
 
   // batch/v1
   auto& jobs = add("batch", "v1", "jobs", "job", "Job", true, {});
   jobs.has_status = true;
   jobs.categories = {"all"};
-  jobs.columns = {Col("Completions", "spec.completions", "integer")};
+  ExplicitColumns(jobs, Concat({Computed("Status", cells::JobStatus),
+                                Computed("Completions", cells::JobCompletions),
+                                Computed("Duration", cells::JobDuration), AgeColumn()},
+                               WideTemplateColumns()));
   auto& cj = add("batch", "v1", "cronjobs", "cronjob", "CronJob", true, {"cj"});
   cj.has_status = true;
   cj.categories = {"all"};
-  cj.columns = {Col("Schedule", "spec.schedule"), Col("Suspend", "spec.suspend")};
+  ExplicitColumns(cj, Concat({Col("Schedule", "spec.schedule"), Col("Timezone", "spec.timeZone"),
+                              Col("Suspend", "spec.suspend"),
+                              Computed("Active", cells::CronJobActive, "integer"),
+                              Computed("Last Schedule", cells::CronJobLastSchedule), AgeColumn()},
+                             WideTemplateColumns()));
 
-  add("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, {});
+  auto& leases = add("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, {});
+  leases.columns = {Col("Holder", "spec.holderIdentity")};
   add("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"});
   add("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, {});
   auto& pdb = add("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget",
                   "PodDisruptionBudget", true, {"pdb"});
   pdb.has_status = true;
+  pdb.columns = {Computed("Min Available", cells::PdbMinAvailable),
+                 Computed("Max Unavailable", cells::PdbMaxUnavailable),
+                 Col("Allowed Disruptions", "status.disruptionsAllowed", "integer")};
 
   const std::string rbac = "rbac.authorization.k8s.io";
-  add(rbac, "v1", "roles", "role", "Role", true, {});
-  add(rbac, "v1", "rolebindings", "rolebinding", "RoleBinding", true, {});
-  add(rbac, "v1", "clusterroles", "clusterrole", "ClusterRole", false, {});
-  add(rbac, "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, {});
+  const std::vector<TableColumn> created_at = {Computed("Created At", cells::CreatedAt, "date")};
+  const std::vector<TableColumn> binding_columns = {
+      Computed("Role", cells::BindingRole), AgeColumn(),
+      Computed("Users", cells::BindingUsers, "string", 1),
+      Computed("Groups", cells::BindingGroups, "string", 1),
+      Computed("ServiceAccounts", cells::BindingServiceAccounts, "string", 1)};
+  ExplicitColumns(add(rbac, "v1", "roles", "role", "Role", true, {}), created_at);
+  ExplicitColumns(add(rbac, "v1", "rolebindings", "rolebinding", "RoleBinding", true, {}),
+                  binding_columns);
+  ExplicitColumns(add(rbac, "v1", "clusterroles", "clusterrole", "ClusterRole", false, {}),
+                  created_at);
+  ExplicitColumns(add(rbac, "v1", "clusterrolebindings", "clusterrolebinding",
+                      "ClusterRoleBinding", false, {}),
+                  binding_columns);
 
   const std::string admission = "admissionregistration.k8s.io";
   add(admission, "v1", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration",
-      "MutatingWebhookConfiguration", false, {});
+      "MutatingWebhookConfiguration", false, {})
+      .columns = {Computed("Webhooks", cells::WebhookCount, "integer")};
   add(admission, "v1", "validatingwebhookconfigurations", "validatingwebhookconfiguration",
-      "ValidatingWebhookConfiguration", false, {});
+      "ValidatingWebhookConfiguration", false, {})
+      .columns = {Computed("Webhooks", cells::WebhookCount, "integer")};
 
   auto& crd = add("apiextensions.k8s.io", "v1", "customresourcedefinitions",
                   "customresourcedefinition", "CustomResourceDefinition", false, {"crd", "crds"});
   crd.has_status = true;
+  ExplicitColumns(crd, created_at);
   add("storage.k8s.io", "v1", "storageclasses", "storageclass", "StorageClass", false, {"sc"});
   auto& ing = add("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, {"ing"});
   ing.has_status = true;

@@ -40,7 +40,8 @@ struct ResourceType {
   bool has_scale = false;
   // Columns after NAME (AGE is added last by the table writer unless listed).
   std::vector<TableColumn> columns;
-  bool age_column = true;  // false: `columns` are the whole table after NAME
+  bool age_column = true;   // false: `columns` are the whole table after NAME
+  bool name_column = true;  // false: `columns` place NAME themselves (events)
   // Set for the types CustomResourceDefinitions define (schema, storage version).
   std::shared_ptr<const CustomVersion> custom;
 

@@ -51,9 +51,11 @@ json::object MakeTable(const ResourceType& type, std::string_view table_version,
                        const std::vector<const json::object*>& objects,
                        const json::object& list_meta, IncludeObject include) {
   json::array columns;
-  columns.push_back(ColumnDefinition(
-      "Name", "string", "name",
-      "Name must be unique within a namespace. It is required when creating resources.", 0));
+  if (type.name_column) {
+    columns.push_back(ColumnDefinition(
+        "Name", "string", "name",
+        "Name must be unique within a namespace. It is required when creating resources.", 0));
+  }
   for (const auto& c : type.columns) {
     columns.push_back(ColumnDefinition(c.name, c.type, "", c.description, c.priority));
   }
@@ -69,7 +71,7 @@ json::object MakeTable(const ResourceType& type, std::string_view table_version,
   json::array rows;
   for (const json::object* obj : objects) {
     json::array cells;
-    cells.emplace_back(MetaString(*obj, "name"));
+    if (type.name_column) cells.emplace_back(MetaString(*obj, "name"));
     for (const auto& c : type.columns) {
       if (c.value_cell) {
         cells.push_back(c.value_cell(*obj));

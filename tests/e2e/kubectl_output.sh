@@ -40,6 +40,59 @@ expect_contains "-o wide shows the node" "node-a" "$(k get pods -o wide)"
 expect_eq "default columns" "NAME READY STATUS RESTARTS AGE" \
   "$(k get pods | head -1 | tr -s ' ')"
 
+# The default columns of other types, as a real cluster prints them.
+cat >"$E2E_TMP/more.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: ClusterIP
+  clusterIP: 10.96.0.10
+  selector: {app: web}
+  ports: [{port: 80, protocol: TCP}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: registry.example.com/web:1}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-a, labels: {node-role.kubernetes.io/worker: ""}}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: web.1}
+involvedObject: {kind: Pod, name: web, namespace: default}
+reason: Scheduled
+type: Normal
+message: assigned to node-a
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+YAML
+k create -f "$E2E_TMP/more.yaml" >/dev/null
+header() { k get "$@" | head -1 | tr -s ' '; }
+expect_eq "service columns" "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE" "$(header svc)"
+expect_contains "service cells" "10.96.0.10 <none> 80/TCP" "$(k get svc web --no-headers | tr -s ' ')"
+expect_eq "service -o wide adds the selector" "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR" \
+  "$(header svc -o wide)"
+expect_eq "deployment columns" "NAME READY UP-TO-DATE AVAILABLE AGE" "$(header deploy)"
+expect_eq "deployment -o wide" "NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR" \
+  "$(header deploy -o wide)"
+expect_eq "node columns" "NAME STATUS ROLES AGE VERSION" "$(header nodes)"
+expect_contains "node roles" "worker" "$(k get node node-a --no-headers)"
+expect_eq "event columns" "LAST SEEN TYPE REASON OBJECT MESSAGE" "$(header events)"
+expect_contains "event object" "pod/web" "$(k get events --no-headers)"
+expect_eq "cluster role columns" "NAME CREATED AT" "$(header clusterrole reader)"
+
 # kubectl edit with an editor that rewrites the file.
 cat >"$E2E_TMP/editor.sh" <<'SH'
 #!/bin/sh
