@@ -170,13 +170,13 @@ expect_contains "an edit conflicts too" "conflict with \"kubectl-edit\"" \
 k config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d >"$E2E_TMP/admin.crt"
 k config view --raw -o jsonpath='{.users[0].user.client-key-data}' | base64 -d >"$E2E_TMP/admin.key"
 kcurl() { curl -sS --cacert "$CARRIER_DATA/pki/ca.crt" --cert "$E2E_TMP/admin.crt" --key "$E2E_TMP/admin.key" "$@"; }
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml-cm\ndata:\n  flag: "yes"\n  n: "007"\n' \
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml-cm\ndata:\n  flag: "yes"\n  num: "007"\n' \
   >"$E2E_TMP/yaml-cm.yaml"
 expect_contains "create with a YAML body" '"name":"yaml-cm"' \
   "$(kcurl -H 'Content-Type: application/yaml' --data-binary @"$E2E_TMP/yaml-cm.yaml" \
     "$SERVER/api/v1/namespaces/default/configmaps")"
 expect_eq "quoted YAML scalars stay strings" "yes 007" \
-  "$(k get cm yaml-cm -o jsonpath='{.data.flag} {.data.n}')"
+  "$(k get cm yaml-cm -o jsonpath='{.data.flag} {.data.num}')"
 kcurl -H 'Accept: application/yaml' "$SERVER/api/v1/namespaces/default/configmaps/yaml-cm" \
   >"$E2E_TMP/got.yaml"
 kcurl "$SERVER/api/v1/namespaces/default/configmaps/yaml-cm" >"$E2E_TMP/got.json"
