@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -474,6 +475,9 @@ Result<json::value> YamlToJson(std::string_view text, const YamlLimits& limits) 
     }
   } catch (const Rejected& r) {
     return Status(Code::kBadRequest, "invalid YAML: " + r.message);
+  } catch (const YAML::DeepRecursion& e) {
+    return Status(Code::kBadRequest, "invalid YAML: the document is nested too deeply" +
+                                         AtLine(e.mark));
   } catch (const YAML::Exception& e) {
     return Status(Code::kBadRequest, "invalid YAML: " + e.msg + AtLine(e.mark));
   } catch (const std::exception& e) {

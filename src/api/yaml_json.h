@@ -25,14 +25,15 @@
 
 #include <boost/json/fwd.hpp>
 
-#include "api/json_decode.h"
 #include "base/status.h"
 
 namespace carrier::api {
 
 struct YamlLimits {
   std::size_t max_bytes = 3 * 1024 * 1024;  // Kubernetes' request size limit
-  int max_depth = kMaxJsonDepth;            // the depth JSON bodies may reach (json_decode.h)
+  // Below yaml-cpp's own recursion guard (about 500 levels), and below the depth JSON bodies
+  // may reach (kMaxJsonDepth), so what YAML brings in can always be stored and served.
+  int max_depth = 400;
   std::size_t max_nodes = 1'000'000;        // scalars + containers, aliases expanded
 };
 
