@@ -166,6 +166,63 @@ KUBE_EDITOR="sed -i s/busybox:1/busybox:2/" k edit deployment ssa >/dev/null 2>&
 expect_contains "an edit conflicts too" "conflict with \"kubectl-edit\"" \
   "$(k apply --server-side -f "$E2E_TMP/ssa-deploy.yaml" 2>&1)"
 
+# Server-side apply of a custom resource: x-kubernetes-list-type map merges by its keys,
+# other lists are atomic.
+cat >"$E2E_TMP/gadget-crd.yaml" <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.ssa.carrier.io
+spec:
+  group: ssa.carrier.io
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              rules:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [id]
+                items:
+                  type: object
+                  required: [id]
+                  properties:
+                    id: {type: string}
+                    weight: {type: integer}
+              hosts:
+                type: array
+                items: {type: string}
+YAML
+k apply -f "$E2E_TMP/gadget-crd.yaml" >/dev/null 2>&1
+k wait --for=condition=Established crd/gadgets.ssa.carrier.io --timeout=20s >/dev/null 2>&1
+printf 'apiVersion: ssa.carrier.io/v1\nkind: Gadget\nmetadata: {name: g}\nspec:\n  hosts: [a]\n  rules:\n  - {id: one, weight: 1}\n' \
+  >"$E2E_TMP/gadget-a.yaml"
+printf 'apiVersion: ssa.carrier.io/v1\nkind: Gadget\nmetadata: {name: g}\nspec:\n  rules:\n  - {id: two, weight: 2}\n' \
+  >"$E2E_TMP/gadget-b.yaml"
+wait_for 20 k get gadgets
+expect_eq "custom resource applied by a" "gadget.ssa.carrier.io/g serverside-applied" \
+  "$(k apply --server-side --field-manager=a -f "$E2E_TMP/gadget-a.yaml" 2>&1)"
+expect_eq "custom resource applied by b" "gadget.ssa.carrier.io/g serverside-applied" \
+  "$(k apply --server-side --field-manager=b -f "$E2E_TMP/gadget-b.yaml" 2>&1)"
+expect_eq "list-map elements of both managers" "one two" \
+  "$(k get gadget g -o jsonpath='{.spec.rules[*].id}')"
+printf 'apiVersion: ssa.carrier.io/v1\nkind: Gadget\nmetadata: {name: g}\nspec:\n  hosts: [b]\n' \
+  >"$E2E_TMP/gadget-b2.yaml"
+expect_contains "an atomic list owned by a conflicts" 'conflict with "a": .spec.hosts' \
+  "$(k apply --server-side --field-manager=b -f "$E2E_TMP/gadget-b2.yaml" 2>&1)"
+k apply --server-side --force-conflicts --field-manager=b -f "$E2E_TMP/gadget-b2.yaml" >/dev/null 2>&1
+expect_eq "forced: b owns the hosts, and its rule went when it stopped applying it" "b one" \
+  "$(k get gadget g -o jsonpath='{.spec.hosts[*]} {.spec.rules[*].id}')"
+
 # YAML bodies and YAML answers (kubectl always sends JSON, so curl with the admin's cert).
 k config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d >"$E2E_TMP/admin.crt"
 k config view --raw -o jsonpath='{.users[0].user.client-key-data}' | base64 -d >"$E2E_TMP/admin.key"
