@@ -419,6 +419,8 @@ void AppendScalar(std::string& out, const json::value& v) {
 
 void WriteSequence(std::string& out, const json::array& a, size_t indent, bool first_inline);
 
+constexpr size_t kMaxImplicitKey = 1000;
+
 // A map's members, each on its own line at `indent` (the first continuing the current line
 // when `first_inline`, after a list dash).
 void WriteMap(std::string& out, const json::object& o, size_t indent, bool first_inline) {
@@ -426,7 +428,18 @@ void WriteMap(std::string& out, const json::object& o, size_t indent, bool first
   for (const auto& kv : o) {
     if (!(first && first_inline)) out.append(indent, ' ');
     first = false;
-    AppendString(out, kv.key());
+    std::string key;
+    AppendString(key, kv.key());
+    // YAML limits implicit keys to 1024 characters; longer ones take the explicit `? ` form.
+    const bool explicit_key = key.size() > kMaxImplicitKey;
+    if (explicit_key) {
+      out += "? ";
+      out += key;
+      out += '\n';
+      out.append(indent, ' ');
+    } else {
+      out += key;
+    }
     out += ':';
     const json::value& v = kv.value();
     if (IsInlineValue(v)) {
@@ -438,7 +451,7 @@ void WriteMap(std::string& out, const json::object& o, size_t indent, bool first
       WriteMap(out, v.get_object(), indent + 2, false);
     } else {
       out += '\n';
-      WriteSequence(out, v.get_array(), indent, false);
+      WriteSequence(out, v.get_array(), explicit_key ? indent + 2 : indent, false);
     }
   }
 }

@@ -173,6 +173,17 @@ TEST(YamlJsonTest, WritesBlockYamlThatReadsBack) {
   EXPECT_EQ(Yaml(yaml), doc) << yaml;
 }
 
+// YAML limits implicit keys to 1024 characters (found by fuzzing: a long key did not read
+// back); longer keys are written in the explicit `? key` form.
+TEST(YamlJsonTest, LongKeysReadBack) {
+  json::object doc;
+  doc[std::string(1500, 'k')] = json::array{1, json::object{{std::string(1200, 'j'), "v"}}};
+  doc["short"] = "s";
+  std::string yaml = JsonToYaml(doc);
+  EXPECT_EQ(yaml.rfind("? \"", 0), 0u) << yaml.substr(0, 40);
+  EXPECT_EQ(Yaml(yaml), json::value(doc));
+}
+
 TEST(YamlJsonTest, TopLevelScalarsAndLists) {
   EXPECT_EQ(JsonToYaml(json::value("true")), "\"true\"\n");
   EXPECT_EQ(JsonToYaml(json::value(7)), "7\n");
