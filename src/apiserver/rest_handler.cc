@@ -429,7 +429,9 @@ class RestHandlerImpl {
     watches_.Start(c.ex, std::move(spec));
   }
 
-  void Create(const Call& c, json::object obj) {
+  // `lost_race`: set instead of answering when the name is taken (a server-side apply that
+  // creates retries as an update).
+  void Create(const Call& c, json::object obj, bool* lost_race = nullptr) {
     if (auto st = CheckKind(c, obj); !st.ok()) return c.Fail(st);
     json::object& meta = MutableMetadata(obj);
     if (c.type->namespaced) {
@@ -480,6 +482,10 @@ class RestHandlerImpl {
     auto created = store_.Create(Key(c, name), json::serialize(obj));
     if (!created.ok()) {
       if (created.status().code() == Code::kAlreadyExists) {
+        if (lost_race) {
+          *lost_race = true;
+          return;
+        }
         return c.Fail(api::NewAlreadyExists(c.type->group, c.type->resource, name));
       }
       return c.Fail(created.status());
@@ -577,7 +583,10 @@ class RestHandlerImpl {
       if (!out->conflicts.empty()) return c.Fail(api::ApplyConflictError(out->conflicts));
       if (live == nullptr) {
         MutableMetadata(out->object)["name"] = c.info.name;
-        return Create(c, std::move(out->object));
+        bool lost_race = false;
+        Create(c, std::move(out->object), &lost_race);
+        if (!lost_race) return;
+        continue;
       }
       if (Commit(c, *live, current->second, std::move(out->object), 200,
                  /*retry_on_conflict=*/true)) {
