@@ -170,6 +170,16 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+}  // namespace
+
+PatchFieldInfo PatchFieldOf(const PatchType* type, std::string_view name) {
+  const PatchField* f = type ? type->Find(name) : nullptr;
+  if (f == nullptr) return {};
+  return PatchFieldInfo{f->merge_list, f->merge_key, f->type};
+}
+
+namespace {
+
 const PatchType* FieldType(const PatchType* type, std::string_view name) {
   const PatchField* f = type ? type->Find(name) : nullptr;
   return f ? f->type : nullptr;

@@ -30,6 +30,17 @@ struct PatchType;
 // The schema root for a built-in kind, or nullptr when Carrier has no patch metadata for it.
 const PatchType* StrategicPatchSchema(std::string_view group, std::string_view kind);
 
+// How member `name` of an object of type `type` merges (for server-side apply, which shares
+// this table): a merged list (`merge_list`, by `merge_key`, or a set of scalars when the key
+// is empty) or not, and the type of the member's object or of its list elements (nullptr:
+// nothing known). A null `type` knows nothing.
+struct PatchFieldInfo {
+  bool merge_list = false;
+  std::string_view merge_key;
+  const PatchType* type = nullptr;
+};
+PatchFieldInfo PatchFieldOf(const PatchType* type, std::string_view name);
+
 // Applies `patch` to `doc` with the metadata of `schema` (nullptr: no list merges, but
 // directives are still honoured).
 Status ApplyStrategicMergePatch(boost::json::value& doc, const boost::json::value& patch,

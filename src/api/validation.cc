@@ -103,6 +103,7 @@ std::string_view CauseTypeName(CauseType type) {
     case CauseType::kFieldValueNotSupported: return "FieldValueNotSupported";
     case CauseType::kFieldValueDuplicate: return "FieldValueDuplicate";
     case CauseType::kFieldValueForbidden: return "FieldValueForbidden";
+    case CauseType::kFieldManagerConflict: return "FieldManagerConflict";
   }
   return "FieldValueInvalid";
 }

@@ -24,6 +24,7 @@ enum class CauseType {
   kFieldValueNotSupported,
   kFieldValueDuplicate,
   kFieldValueForbidden,
+  kFieldManagerConflict,  // server-side apply: a field another manager owns
 };
 
 // "FieldValueInvalid", ...: the metav1.CauseType string.

@@ -9,10 +9,13 @@
 #include "api/json_decode.h"
 #include "api/json_patch.h"
 #include "api/label_selector.h"
+#include "api/managed_fields.h"
 #include "api/merge_patch.h"
+#include "api/server_side_apply.h"
 #include "api/status_json.h"
 #include "api/strategic_merge_patch.h"
 #include "api/validation.h"
+#include "api/yaml_json.h"
 #include "apiserver/crd_strategy.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/object_meta.h"
@@ -29,6 +32,10 @@ namespace {
 
 constexpr uint64_t kMaxBodyBytes = 3 * 1024 * 1024;  // Kubernetes' request size limit
 constexpr int kPatchRetries = 8;
+constexpr std::string_view kYaml = "application/yaml";
+constexpr std::string_view kApplyPatch = "application/apply-patch+yaml";
+
+http::Response EncodeResponse(http::Response r, bool yaml);
 
 // Everything a handler needs about one request.
 struct Call {
@@ -38,15 +45,87 @@ struct Call {
   Negotiated accept;
   std::shared_ptr<const CustomTypeSet> custom_types;  // keeps a custom `type` alive
   UserInfo user;                                        // who asks
+  bool yaml = false;      // Accept: application/yaml (answers are converted at the edge)
+  bool applying = false;  // a server-side apply: managedFields are already computed
 
   std::optional<std::string> Query(std::string_view key) const {
     return ex->request().QueryParam(key);
   }
   bool DryRun() const { return Query("dryRun").value_or("") == "All"; }
-  void Respond(http::Response r) const { ex->Respond(std::move(r)); }
-  void Fail(const api::ApiError& e) const { ex->Respond(ErrorResponse(e)); }
-  void Fail(const Status& s) const { ex->Respond(ErrorResponse(s)); }
+  void Respond(http::Response r) const { ex->Respond(EncodeResponse(std::move(r), yaml)); }
+  void Fail(const api::ApiError& e) const { Respond(ErrorResponse(e)); }
+  void Fail(const Status& s) const { Respond(ErrorResponse(s)); }
 };
+
+// ---- YAML at the edges, and field managers --------------------------------------------
+
+// Whether the client prefers YAML: the first media range of Accept.
+bool PrefersYaml(std::string_view accept) {
+  std::string_view first = accept.substr(0, accept.find(','));
+  first = first.substr(0, first.find(';'));
+  while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+  while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+  return first == kYaml;
+}
+
+// A JSON answer re-encoded as YAML for a client that asked for it.
+http::Response EncodeResponse(http::Response r, bool yaml) {
+  if (!yaml || r.file) return r;
+  bool is_json = false;
+  for (const auto& [name, value] : r.headers) {
+    if (name == "Content-Type") is_json = value == "application/json";
+  }
+  if (!is_json) return r;
+  auto v = api::DecodeJson(r.body);
+  if (!v.ok()) return r;
+  r.body = api::JsonToYaml(*v);
+  r.SetHeader("Content-Type", std::string(kYaml));
+  return r;
+}
+
+// A create or update body: JSON, or YAML with Content-Type application/yaml.
+Result<json::object> DecodeBody(std::string_view content_type, std::string_view body) {
+  json::value v;
+  if (content_type == kYaml) {
+    auto parsed = api::YamlToJson(body);
+    if (!parsed.ok()) return parsed.status();
+    v = std::move(*parsed);
+  } else {
+    auto parsed = api::DecodeJson(body);
+    if (!parsed.ok()) {
+      return Status(Code::kBadRequest,
+                    "the request body is not a JSON object: " + parsed.status().message());
+    }
+    v = std::move(*parsed);
+  }
+  if (!v.is_object()) return Status(Code::kBadRequest, "the request body is not a JSON object");
+  return std::move(v.get_object());
+}
+
+api::Shape ShapeOf(const Call& c) {
+  if (c.type->custom) {
+    return api::Shape::OpenApi(c.type->custom->schema ? &c.type->custom->schema->source()
+                                                      : nullptr);
+  }
+  return api::Shape::Builtin(c.type->group, c.type->kind);
+}
+
+api::FieldManagerContext ManagerOf(const Call& c) {
+  api::FieldManagerContext who;
+  who.manager = c.Query("fieldManager").value_or("");
+  if (who.manager.empty()) who.manager = api::ManagerFromUserAgent(c.ex->request().Header("User-Agent"));
+  who.api_version = c.type->GroupVersion();
+  who.subresource = c.info.subresource;
+  who.time = Rfc3339(std::chrono::system_clock::now());
+  who.has_status = c.type->has_status;
+  return who;
+}
+
+// Records a create (old null), update or non-apply patch in next's managedFields.
+Status RecordUpdate(const Call& c, const json::object* old, json::object& next) {
+  if (c.applying) return Status::Ok();
+  return api::TrackUpdate(old, next, ShapeOf(c), ManagerOf(c));
+}
 
 api::ApiError NotFoundError(const Call& c) {
   return api::NewNotFound(c.type->group, c.type->resource, c.info.name);
@@ -350,7 +429,9 @@ class RestHandlerImpl {
     watches_.Start(c.ex, std::move(spec));
   }
 
-  void Create(const Call& c, json::object obj) {
+  // `lost_race`: set instead of answering when the name is taken (a server-side apply that
+  // creates retries as an update).
+  void Create(const Call& c, json::object obj, bool* lost_race = nullptr) {
     if (auto st = CheckKind(c, obj); !st.ok()) return c.Fail(st);
     json::object& meta = MutableMetadata(obj);
     if (c.type->namespaced) {
@@ -394,12 +475,17 @@ class RestHandlerImpl {
     if (IsCrd(*c.type)) {
       if (auto invalid = PrepareCrd(obj, nullptr)) return c.Fail(*invalid);
     }
+    if (auto st = RecordUpdate(c, nullptr, obj); !st.ok()) return c.Fail(st);
     if (c.DryRun()) return c.Respond(JsonResponse(201, obj));
 
     obj["apiVersion"] = StoredApiVersion(*c.type);
     auto created = store_.Create(Key(c, name), json::serialize(obj));
     if (!created.ok()) {
       if (created.status().code() == Code::kAlreadyExists) {
+        if (lost_race) {
+          *lost_race = true;
+          return;
+        }
         return c.Fail(api::NewAlreadyExists(c.type->group, c.type->resource, name));
       }
       return c.Fail(created.status());
@@ -436,6 +522,7 @@ class RestHandlerImpl {
   void Patch(const Call& c, std::string body) {
     std::string content_type(c.ex->request().Header("Content-Type"));
     content_type = content_type.substr(0, content_type.find(';'));
+    if (content_type == kApplyPatch) return Apply(c, body);
     for (int attempt = 0; attempt < kPatchRetries; ++attempt) {
       auto current = ReadCurrent(c);
       if (!current.ok()) return c.Fail(current.status());
@@ -456,6 +543,55 @@ class RestHandlerImpl {
         return c.Fail(ConflictError(c, c.info.name));
       }
       if (Commit(c, old_obj, old_rev, std::move(next), 200, /*retry_on_conflict=*/true)) return;
+    }
+    c.Fail(ConflictError(c, c.info.name));
+  }
+
+  // PATCH application/apply-patch+yaml: server-side apply of a configuration (creates when
+  // the object is absent).
+  void Apply(const Call& call, const std::string& body) {
+    if (call.Query("fieldManager").value_or("").empty()) {
+      return call.Fail(Status(Code::kBadRequest, "fieldManager is required for apply requests"));
+    }
+    if (call.info.subresource == "scale") {
+      return call.Fail(Status(Code::kUnsupportedMedia,
+                              "server-side apply of the scale subresource is not supported"));
+    }
+    auto parsed = api::YamlToJson(body);
+    if (!parsed.ok()) return call.Fail(parsed.status());
+    if (!parsed->is_object()) {
+      return call.Fail(Status(Code::kBadRequest, "the applied configuration is not an object"));
+    }
+    json::object config = std::move(parsed->get_object());
+    if (auto st = CheckKind(call, config); !st.ok()) return call.Fail(st);
+    std::string_view name = MetaString(config, "name");
+    if (!name.empty() && name != call.info.name) {
+      return call.Fail(Status(Code::kBadRequest, "the name of the object (" + std::string(name) +
+                                                     ") does not match the name on the URL (" +
+                                                     call.info.name + ")"));
+    }
+    Call c = call;
+    c.applying = true;
+    const bool force = QueryBool(c.Query("force"));
+    for (int attempt = 0; attempt < kPatchRetries; ++attempt) {
+      auto current = ReadCurrent(c);
+      if (!current.ok() && current.status().code() != Code::kNotFound) return c.Fail(current.status());
+      if (!current.ok() && !c.info.subresource.empty()) return c.Fail(current.status());
+      const json::object* live = current.ok() ? &current->first : nullptr;
+      auto out = api::ServerSideApply(live, config, ShapeOf(c), ManagerOf(c), force);
+      if (!out.ok()) return c.Fail(out.status());
+      if (!out->conflicts.empty()) return c.Fail(api::ApplyConflictError(out->conflicts));
+      if (live == nullptr) {
+        MutableMetadata(out->object)["name"] = c.info.name;
+        bool lost_race = false;
+        Create(c, std::move(out->object), &lost_race);
+        if (!lost_race) return;
+        continue;
+      }
+      if (Commit(c, *live, current->second, std::move(out->object), 200,
+                 /*retry_on_conflict=*/true)) {
+        return;
+      }
     }
     c.Fail(ConflictError(c, c.info.name));
   }
@@ -697,6 +833,10 @@ class RestHandlerImpl {
       c.Fail(api::NewInvalid(c.type->group, c.type->kind, c.info.name, std::move(errors)));
       return true;
     }
+    if (auto st = RecordUpdate(c, &old_obj, next); !st.ok()) {
+      c.Fail(st);
+      return true;
+    }
     meta["resourceVersion"] = std::to_string(old_rev);
     if (api::JsonEqual(json::value(old_obj), json::value(next))) {
       c.Respond(JsonResponse(status, Render(c, next)));
@@ -752,11 +892,6 @@ class RestHandlerImpl {
 
   Status ApplyPatch(const Call& c, std::string_view content_type, std::string_view body,
                     json::value& doc) {
-    if (content_type == "application/apply-patch+yaml") {
-      return Status(Code::kUnsupportedMedia,
-                    "server-side apply (application/apply-patch+yaml) is not supported yet; "
-                    "use client-side apply");
-    }
     auto decoded = api::DecodeJson(body);
     if (!decoded.ok()) {
       return Status(Code::kBadRequest, "the patch is not valid JSON: " + decoded.status().message());
@@ -905,7 +1040,8 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
         (info.subresource == "scale" && c.type->has_scale))) {
     return c.Fail(Status(Code::kNotFound, "the server could not find the requested resource"));
   }
-  c.accept = NegotiateAccept(exchange->request().Header("Accept"));
+  c.yaml = PrefersYaml(exchange->request().Header("Accept")) && info.verb != "watch";
+  c.accept = NegotiateAccept(c.yaml ? std::string_view() : exchange->request().Header("Accept"));
   if (!c.accept.acceptable) {
     return c.Fail(Status(Code::kNotAcceptable,
                          "only the following media types are accepted: application/json"));
@@ -936,20 +1072,17 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
     if (verb == "patch") return impl->Patch(c, std::move(body));
     std::string_view content_type = c.ex->request().Header("Content-Type");
     content_type = content_type.substr(0, content_type.find(';'));
-    if (!body.empty() && content_type != "application/json" && !content_type.empty()) {
+    if (!body.empty() && content_type != "application/json" && content_type != kYaml &&
+        !content_type.empty()) {
       return c.Fail(Status(Code::kUnsupportedMedia,
                            "the body of the request was in an unknown format - accepted media "
-                           "types include: application/json"));
+                           "types include: application/json, application/yaml"));
     }
     json::object obj;
     if (!body.empty()) {
-      auto v = api::DecodeJson(body);
-      if (!v.ok() || !v->is_object()) {
-        return c.Fail(Status(Code::kBadRequest,
-                             "the request body is not a JSON object" +
-                                 (v.ok() ? std::string() : ": " + v.status().message())));
-      }
-      obj = std::move(v->get_object());
+      auto decoded = DecodeBody(content_type, body);
+      if (!decoded.ok()) return c.Fail(decoded.status());
+      obj = std::move(*decoded);
     } else if (verb == "create" || verb == "update") {
       return c.Fail(Status(Code::kBadRequest, "the request body is empty"));
     }
