@@ -11,6 +11,9 @@
 #include "apiserver/rest_handler.h"
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
+#include "controllers/controller_manager.h"
+#include "controllers/namespace_controller.h"
+#include "controllers/service_account_controller.h"
 #include "http/server.h"
 
 namespace carrier::apiserver {
@@ -58,6 +61,7 @@ class ApiServer::Impl {
     server_ = std::move(*server);
     discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
                                              options_.address + ":" + std::to_string(port()));
+    CARRIER_RETURN_IF_ERROR(StartControllers());
     return WriteKubeconfig(pki_.admin_kubeconfig_file, Url(), pki_.ca.cert_pem, AdminCredentials(),
                            "system:admin");
   }
@@ -71,10 +75,20 @@ class ApiServer::Impl {
   }
   const ServingPki& pki() const { return pki_; }
   void Stop() {
+    if (controllers_) controllers_->Stop();
     if (server_) server_->Stop();
   }
 
  private:
+  // The core controllers of every logical cluster, in this process, on the watch cache.
+  Status StartControllers() {
+    controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2);
+    controllers_->Add(std::make_unique<controllers::NamespaceController>(store_));
+    controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
+        store_, [this](const std::string&) { return pki_.ca.cert_pem; }));
+    return controllers_->Start();
+  }
+
   x509::KeyPair AdminCredentials() {
     x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};
     auto pair = x509::IssueCertificate(pki_.ca, admin);
@@ -171,6 +185,7 @@ class ApiServer::Impl {
   CustomResources customs_;
   RestHandler rest_;
   std::unique_ptr<Discovery> discovery_;
+  std::unique_ptr<controllers::ControllerManager> controllers_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -1,0 +1,143 @@
+#include "controllers/controller_manager.h"
+
+#include <spdlog/spdlog.h>
+
+namespace carrier::controllers {
+
+namespace {
+// The work-queue key that restarts the watch after it ended.
+constexpr std::string_view kResyncKey = "resync";
+}  // namespace
+
+std::optional<ObjectRef> ParseObjectKey(std::string_view key) {
+  if (key.size() < 2 || key[0] != '/' || key[1] == '_') return std::nullopt;
+  std::vector<std::string_view> parts;
+  size_t start = 1;
+  while (start <= key.size()) {
+    size_t slash = key.find('/', start);
+    if (slash == std::string_view::npos) slash = key.size();
+    parts.push_back(key.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (parts.size() != 4 && parts.size() != 5) return std::nullopt;
+  for (auto p : parts) {
+    if (p.empty()) return std::nullopt;
+  }
+  ObjectRef ref;
+  ref.cluster = std::string(parts[0]);
+  ref.group = parts[1] == "core" ? "" : std::string(parts[1]);
+  ref.resource = std::string(parts[2]);
+  if (parts.size() == 5) ref.namespace_ = std::string(parts[3]);
+  ref.name = std::string(parts.back());
+  return ref;
+}
+
+ControllerManager::ControllerManager(storage::Store& store, int workers)
+    : store_(store), worker_count_(workers) {}
+
+ControllerManager::~ControllerManager() { Stop(); }
+
+void ControllerManager::Add(std::unique_ptr<Controller> controller) {
+  controllers_.push_back(std::move(controller));
+}
+
+Status ControllerManager::Start() {
+  CARRIER_RETURN_IF_ERROR(Resync());
+  for (int i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { Work(); });
+  return {};
+}
+
+void ControllerManager::Stop() {
+  if (stopping_.exchange(true)) return;
+  std::unique_ptr<storage::Watch> watch;
+  {
+    std::lock_guard lock(watch_mu_);
+    watch = std::move(watch_);
+  }
+  if (watch) watch->Cancel();
+  queue_.ShutDown();
+  for (auto& t : workers_) t.join();
+}
+
+void ControllerManager::Enqueue(size_t controller, const std::string& key) {
+  queue_.Add(std::to_string(controller) + "|" + key);
+}
+
+void ControllerManager::Route(Change::Type type, std::string_view key) {
+  auto ref = ParseObjectKey(key);
+  if (!ref) return;
+  Change change{type, *ref};
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < controllers_.size(); ++i) {
+    keys.clear();
+    controllers_[i]->OnChange(change, keys);
+    for (const auto& k : keys) Enqueue(i, k);
+  }
+}
+
+// Offers every object to the controllers, then follows changes from the revision read at.
+Status ControllerManager::Resync() {
+  storage::ListOptions list;
+  list.range = storage::KeyRange::All();
+  list.keys_only = true;
+  list.limit = 1000;
+  storage::Revision at = 0;
+  for (;;) {
+    auto page = store_.List(list);
+    if (!page.ok()) return page.status();
+    at = page->revision;
+    list.revision = at;
+    for (const auto& kv : page->kvs) Route(Change::Type::kPut, kv.key);
+    if (!page->more || page->kvs.empty()) break;
+    list.start_after = page->kvs.back().key;
+  }
+  storage::WatchOptions options;
+  options.range = storage::KeyRange::All();
+  options.start_revision = at + 1;
+  options.prev_kv = false;
+  auto watch = store_.StartWatch(options, [this](storage::WatchResponse r) {
+    if (!r.error.ok()) {
+      if (!stopping_) queue_.AddAfter(std::string(kResyncKey), std::chrono::milliseconds(100));
+      return;
+    }
+    for (const auto& e : r.events) {
+      Route(e.type == storage::Event::Type::kDelete ? Change::Type::kDelete : Change::Type::kPut,
+            e.kv.key);
+    }
+  });
+  if (!watch.ok()) return watch.status();
+  std::lock_guard lock(watch_mu_);
+  watch_ = std::move(*watch);
+  return {};
+}
+
+void ControllerManager::Work() {
+  while (auto item = queue_.Get()) {
+    const std::string& entry = *item;
+    if (entry == kResyncKey) {
+      if (Status st = Resync(); !st.ok()) {
+        spdlog::warn("controllers: resync failed: {}", st.message());
+        queue_.AddRateLimited(entry);
+      } else {
+        queue_.Forget(entry);
+      }
+      queue_.Done(entry);
+      continue;
+    }
+    const size_t bar = entry.find('|');
+    const size_t index = std::stoul(entry.substr(0, bar));
+    const std::string key = entry.substr(bar + 1);
+    std::chrono::milliseconds requeue_after{0};
+    Status st = controllers_[index]->Reconcile(key, requeue_after);
+    if (!st.ok()) {
+      spdlog::debug("controller {}: {}: {}", controllers_[index]->name(), key, st.message());
+      queue_.AddRateLimited(entry);
+    } else {
+      queue_.Forget(entry);
+      if (requeue_after.count() > 0) queue_.AddAfter(entry, requeue_after);
+    }
+    queue_.Done(entry);
+  }
+}
+
+}  // namespace carrier::controllers
