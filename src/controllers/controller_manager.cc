@@ -63,10 +63,11 @@ void ControllerManager::Enqueue(size_t controller, const std::string& key) {
   queue_.Add(std::to_string(controller) + "|" + key);
 }
 
-void ControllerManager::Route(Change::Type type, std::string_view key) {
+void ControllerManager::Route(Change::Type type, std::string_view key,
+                              const std::string* previous, const std::string* value) {
   auto ref = ParseObjectKey(key);
   if (!ref) return;
-  Change change{type, *ref};
+  Change change{type, *ref, previous, value};
   std::vector<std::string> keys;
   for (size_t i = 0; i < controllers_.size(); ++i) {
     keys.clear();
@@ -79,22 +80,21 @@ void ControllerManager::Route(Change::Type type, std::string_view key) {
 Status ControllerManager::Resync() {
   storage::ListOptions list;
   list.range = storage::KeyRange::All();
-  list.keys_only = true;
-  list.limit = 1000;
+  list.limit = 500;
   storage::Revision at = 0;
   for (;;) {
     auto page = store_.List(list);
     if (!page.ok()) return page.status();
     at = page->revision;
     list.revision = at;
-    for (const auto& kv : page->kvs) Route(Change::Type::kPut, kv.key);
+    for (const auto& kv : page->kvs) Route(Change::Type::kPut, kv.key, nullptr, &kv.value);
     if (!page->more || page->kvs.empty()) break;
     list.start_after = page->kvs.back().key;
   }
   storage::WatchOptions options;
   options.range = storage::KeyRange::All();
   options.start_revision = at + 1;
-  options.prev_kv = false;
+  options.prev_kv = true;  // a deleted owner's uid is in its last value
   auto watch = store_.StartWatch(options, [this](storage::WatchResponse r) {
     if (!r.error.ok()) {
       if (!stopping_) queue_.AddAfter(std::string(kResyncKey), std::chrono::milliseconds(100));
@@ -102,7 +102,8 @@ Status ControllerManager::Resync() {
     }
     for (const auto& e : r.events) {
       Route(e.type == storage::Event::Type::kDelete ? Change::Type::kDelete : Change::Type::kPut,
-            e.kv.key);
+            e.kv.key, e.prev_kv ? &e.prev_kv->value : nullptr,
+            e.type == storage::Event::Type::kPut ? &e.kv.value : nullptr);
     }
   });
   if (!watch.ok()) return watch.status();

@@ -34,6 +34,9 @@ struct Change {
   enum class Type { kPut, kDelete };
   Type type = Type::kPut;
   const ObjectRef& ref;
+  // The stored value before the change (a delete's last value); null during a resync.
+  const std::string* previous_value = nullptr;
+  const std::string* value = nullptr;  // a put's new value (also during a resync)
 };
 
 class Controller {
@@ -60,7 +63,8 @@ class ControllerManager {
 
  private:
   void Work();
-  void Route(Change::Type type, std::string_view key);
+  void Route(Change::Type type, std::string_view key, const std::string* previous = nullptr,
+             const std::string* value = nullptr);
   Status Resync();
   void Enqueue(size_t controller, const std::string& key);
 

@@ -2,7 +2,8 @@
 # The core controllers inside a real `carrier serve`: every namespace gets its `default`
 # ServiceAccount and `kube-root-ca.crt` ConfigMap (and gets them back when deleted); deleting a
 # namespace deletes everything in it, waits for finalizers with the conditions Kubernetes
-# reports, then removes the namespace. The same holds in a logical cluster.
+# reports, then removes the namespace; the garbage collector follows ownerReferences with
+# background, orphan and foreground propagation. The same holds in a logical cluster.
 # Usage: controllers_core.sh <carrier binary> <kubectl binary>
 source "$(dirname "$0")/lib.sh"
 CARRIER=$1
@@ -37,6 +38,38 @@ k -n team patch cm held --type=json -p '[{"op":"remove","path":"/metadata/finali
 expect_eq "the namespace goes once its content is gone" "0" \
   "$(k wait --for=delete ns/team --timeout=30s >/dev/null 2>&1; echo $?)"
 expect_contains "namespace gone" "NotFound" "$(k get ns team 2>&1)"
+
+# The garbage collector: dependents of a deleted owner go (background), are kept without
+# the reference (--cascade=orphan), or go first while the owner waits (--cascade=foreground).
+owner_with_dependent() {  # <owner> <dependent> [blockOwnerDeletion]
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\n' "$1" | k create -f - >/dev/null
+  local uid
+  uid=$(k get cm "$1" -o jsonpath='{.metadata.uid}')
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  ownerReferences:\n  - {apiVersion: v1, kind: ConfigMap, name: %s, uid: %s, blockOwnerDeletion: %s}\n' \
+    "$2" "$1" "$uid" "${3:-false}" | k create -f - >/dev/null
+}
+owner_with_dependent owner-bg dep-bg
+k delete cm owner-bg >/dev/null
+expect_eq "background: the dependent is collected" "0" \
+  "$(k wait --for=delete cm/dep-bg --timeout=30s >/dev/null 2>&1; echo $?)"
+
+owner_with_dependent owner-orphan dep-orphan
+k delete cm owner-orphan --cascade=orphan >/dev/null
+expect_eq "orphan: the owner goes" "0" \
+  "$(k wait --for=delete cm/owner-orphan --timeout=30s >/dev/null 2>&1; echo $?)"
+expect_eq "orphan: the dependent stays, without the reference" "dep-orphan " \
+  "$(k get cm dep-orphan -o jsonpath='{.metadata.name} {.metadata.ownerReferences}')"
+
+owner_with_dependent owner-fg dep-fg true
+k patch cm dep-fg --type=merge -p '{"metadata":{"finalizers":["example.carrier.io/slow"]}}' >/dev/null
+k delete cm owner-fg --cascade=foreground --wait=false >/dev/null
+wait_for 20 sh -c "\"$KUBECTL\" get cm dep-fg -o jsonpath='{.metadata.deletionTimestamp}' | grep -q ."
+expect_eq "foreground: the owner waits for its blocking dependent" "foregroundDeletion" \
+  "$(k get cm owner-fg -o jsonpath='{.metadata.finalizers[0]}')"
+k patch cm dep-fg --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
+expect_eq "foreground: then both are gone" "0" \
+  "$(k wait --for=delete cm/owner-fg --timeout=30s >/dev/null 2>&1; echo $?)"
+expect_contains "foreground: the dependent is gone" "NotFound" "$(k get cm dep-fg 2>&1)"
 
 # Logical clusters run the same controllers.
 echo '{}' | k create --raw /carrier/v1/clusters/tenant-c -f - >/dev/null
