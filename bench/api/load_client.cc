@@ -26,6 +26,7 @@ using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr size_t kMaxErrorSamples = 5;
 constexpr int64_t kMaxErrors = 1000;  // a load stops early once this many requests failed
+constexpr std::chrono::seconds kRequestTimeout{20};
 
 std::string Describe(const HttpRequest& request, const HttpResult& result) {
   std::string body = result.body.size() > 600 ? result.body.substr(0, 600) + "…" : result.body;
@@ -67,9 +68,11 @@ class LoadClient::Impl {
     }
     stream->set_verify_callback(ssl::host_name_verification(endpoint_.host));
     tcp::endpoint ep(asio::ip::make_address(endpoint_.host), endpoint_.port);
+    beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(20));
     co_await beast::get_lowest_layer(*stream).async_connect(ep, asio::use_awaitable);
     beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true));
     co_await stream->async_handshake(ssl::stream_base::client, asio::use_awaitable);
+    beast::get_lowest_layer(*stream).expires_never();
     co_return stream;
   }
 
@@ -109,6 +112,8 @@ class Connection::Impl {
         buffer_.clear();
       }
       auto req = client_.Build(request);
+      // A server that stops answering fails the request instead of hanging the benchmark.
+      beast::get_lowest_layer(*stream_).expires_after(kRequestTimeout);
       auto [wec, wn] = co_await bhttp::async_write(*stream_, req, asio::as_tuple(asio::use_awaitable));
       (void)wn;
       bhttp::response_parser<bhttp::string_body> parser;
@@ -129,6 +134,7 @@ class Connection::Impl {
       HttpResult out;
       out.status = res.result_int();
       out.body = std::move(res.body());
+      beast::get_lowest_layer(*stream_).expires_never();
       if (!res.keep_alive()) stream_.reset();
       co_return out;
     }
@@ -317,7 +323,9 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
             return data.size();
           };
       parser.on_chunk_body(on_chunk);
+      beast::get_lowest_layer(*stream_).expires_after(kRequestTimeout);
       co_await bhttp::async_read_header(*stream_, buffer_, parser, asio::use_awaitable);
+      beast::get_lowest_layer(*stream_).expires_never();
       if (parser.get().result_int() != 200 || !parser.chunked()) {
         shared_.Error("watch " + target_ + " -> " + std::to_string(parser.get().result_int()) +
                       (parser.chunked() ? "" : " (not chunked)"));
