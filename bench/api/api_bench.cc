@@ -301,22 +301,24 @@ int Main(int argc, char** argv) {
   std::printf("\ndurable creates of %zu-byte ConfigMaps (stored object %zu bytes) vs raw etcd "
               "puts of %zu-byte values, %.1f s per cell\n",
               config.object_bytes, stored_bytes, stored_bytes, config.seconds);
-  std::printf("%-12s %12s %10s %10s %14s %16s\n", "concurrency", "creates/s", "p50 ms",
-              "p99 ms", "etcd puts/s", "creates/etcd");
+  std::printf("%-12s %12s %10s %10s %16s %14s %16s\n", "concurrency", "creates/s", "p50 ms",
+              "p99 ms", "server CPU ms/op", "etcd puts/s", "creates/etcd");
   std::fflush(stdout);
   double ratio64 = 0;
   for (int c : config.concurrency) {
     const std::string tag = "c" + std::to_string(c) + "-";
+    double cpu0 = CpuSeconds(pid);
     LoadResult creates = client.Run(c, config.seconds, 0, [&](int64_t n) {
       return HttpRequest{"POST", cm_path, ConfigMapBody(tag + std::to_string(n), config.object_bytes)};
     }, 201);
+    double cpu_ms = (CpuSeconds(pid) - cpu0) * 1000 / static_cast<double>(std::max<int64_t>(1, creates.ok));
     double puts = MeasureWrites(raw_put, "/bench-api/raw/c" + std::to_string(c) + "/", c,
                                 config.seconds, stored_bytes);
     double ratio = creates.rate() / puts;
     if (c == 64) ratio64 = ratio;
-    std::printf("%-12d %12.0f %10.2f %10.2f %14.0f %15.2fx\n", c, creates.rate(),
+    std::printf("%-12d %12.0f %10.2f %10.2f %16.3f %14.0f %15.2fx\n", c, creates.rate(),
                 Percentile(creates.latencies_ms, 0.5), Percentile(creates.latencies_ms, 0.99),
-                puts, ratio);
+                cpu_ms, puts, ratio);
     PrintErrors("creates", creates.error_samples, creates.errors);
     std::fflush(stdout);
   }
