@@ -53,8 +53,15 @@ struct Config {
   int client_threads = 2;
 };
 
+// The running `carrier serve`, stopped by Die (std::exit runs no destructors of locals).
+pid_t g_server_pid = -1;
+
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "api_bench: %s\n", what.c_str());
+  if (g_server_pid > 0) {
+    kill(g_server_pid, SIGTERM);
+    waitpid(g_server_pid, nullptr, 0);
+  }
   std::exit(1);
 }
 
@@ -121,6 +128,7 @@ class CarrierServer {
             port.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
+    g_server_pid = pid_;
   }
   ~CarrierServer() { Stop(); }
 
@@ -129,9 +137,9 @@ class CarrierServer {
     std::string path = data_dir_ + "/admin.kubeconfig";
     bool written = test::WaitFor([&] {
       struct stat st{};
-      return Exited() == false && stat(path.c_str(), &st) == 0 && st.st_size > 0;
+      return Exited() || (stat(path.c_str(), &st) == 0 && st.st_size > 0);
     }, std::chrono::seconds(60));
-    if (!written) Die("carrier serve did not write " + path + "; its log:\n" + ReadFile(log_));
+    if (!written || pid_ <= 0) Die("carrier serve did not write " + path + "; its log:\n" + ReadFile(log_));
     Endpoint e;
     e.port = static_cast<uint16_t>(port_);
     std::istringstream in(ReadFile(path));
@@ -159,7 +167,7 @@ class CarrierServer {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       exit_status_ = status;
-      pid_ = -1;
+      pid_ = g_server_pid = -1;
       return true;
     }
     return false;
@@ -172,7 +180,7 @@ class CarrierServer {
       int status = 0;
       waitpid(pid_, &status, 0);
       exit_status_ = status;
-      pid_ = -1;
+      pid_ = g_server_pid = -1;
     }
     if (WIFEXITED(exit_status_)) return "exit " + std::to_string(WEXITSTATUS(exit_status_));
     if (WIFSIGNALED(exit_status_)) return "signal " + std::to_string(WTERMSIG(exit_status_));
