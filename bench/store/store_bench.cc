@@ -4,14 +4,12 @@
 // same guarantee: acknowledged only once fsync'd (etcd's default; SQLite synchronous=FULL).
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <latch>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "storage/etcd/etcd_raw.h"
 #include "storage/etcd/etcd_store.h"
 #include "support/etcd_process.h"
+#include "write_load.h"
 #ifdef CARRIER_BENCH_SQLITE
 #include "storage/sqlite/sqlite_store.h"
 #endif
@@ -39,9 +37,6 @@ struct Config {
   std::vector<int> concurrency = {1, 16, 64};
 };
 
-// One durable write of `key`; returns false (after printing why) on error.
-using WriteFn = std::function<bool(const std::string& key, const std::string& value)>;
-
 [[noreturn]] void Fail(const std::string& what, const Status& status) {
   std::fprintf(stderr, "store_bench: %s: %s\n", what.c_str(), status.ToString().c_str());
   std::exit(1);
@@ -53,35 +48,6 @@ WriteFn StoreWriter(Store& store) {
     if (!r.ok()) Fail("put " + key, r.status());
     return true;
   };
-}
-
-// Writes/s with `threads` writers each putting fresh keys for `seconds`.
-double MeasureWrites(const WriteFn& write, const std::string& prefix, int threads,
-                     const Config& config) {
-  const std::string value(config.value_bytes, 'v');
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> total{0};
-  std::latch ready(threads + 1);
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      ready.arrive_and_wait();
-      int64_t n = 0;
-      const std::string base = prefix + std::to_string(t) + "/";
-      while (!stop.load(std::memory_order_relaxed)) {
-        write(base + std::to_string(n), value);
-        ++n;
-      }
-      total += n;
-    });
-  }
-  ready.arrive_and_wait();
-  auto start = Clock::now();
-  std::this_thread::sleep_for(std::chrono::duration<double>(config.seconds));
-  stop = true;
-  for (auto& w : workers) w.join();
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  return static_cast<double>(total.load()) / elapsed;
 }
 
 struct Latency {
@@ -195,17 +161,17 @@ int Main(int argc, char** argv) {
   std::printf("%-12s %12s %12s %12s %14s %14s\n", "concurrency", "sqlite", "etcd-store", "etcd-raw",
               "sqlite/raw", "etcd-store/raw");
   std::fflush(stdout);
-  WriteFn raw_write = [&](const std::string& key, const std::string& value) {
-    auto r = (*raw)->Put(key, value);
-    if (!r.ok()) Fail("raw put " + key, r.status());
-    return true;
-  };
+  WriteFn raw_write = RawEtcdWriter(**raw);
   for (int c : config.concurrency) {
     std::optional<double> sqlite_rate;
     std::string tag = "/bench/c" + std::to_string(c) + "/";
-    if (sqlite_store) sqlite_rate = MeasureWrites(StoreWriter(*sqlite_store), tag, c, config);
-    double store_rate = MeasureWrites(StoreWriter(**etcd_store), tag + "store/", c, config);
-    double raw_rate = MeasureWrites(raw_write, tag + "raw/", c, config);
+    if (sqlite_store) {
+      sqlite_rate = MeasureWrites(StoreWriter(*sqlite_store), tag, c, config.seconds,
+                                  config.value_bytes);
+    }
+    double store_rate = MeasureWrites(StoreWriter(**etcd_store), tag + "store/", c, config.seconds,
+                                      config.value_bytes);
+    double raw_rate = MeasureWrites(raw_write, tag + "raw/", c, config.seconds, config.value_bytes);
     std::optional<double> sqlite_ratio;
     if (sqlite_rate) sqlite_ratio = *sqlite_rate / raw_rate;
     std::printf("%-12d %12s %12.0f %12.0f %14s %14s\n", c, Cell(sqlite_rate, "%.0f").c_str(),

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "http/self_signed.h"
 #include "http/test_client.h"
@@ -264,6 +265,41 @@ TEST_F(FileServerTest, TlsServesFilesAndNegotiatesHttp11) {
   EXPECT_EQ(client.alpn(), "http/1.1");
   std::filesystem::remove(cert);
   std::filesystem::remove(key);
+}
+
+// In-memory bodies larger than one TLS record (16 KiB), answered at once and from another
+// thread, as the API server answers a LIST.
+TEST(HttpServer, TlsServesLargeInMemoryBodies) {
+  std::string dir = std::filesystem::temp_directory_path() / "carrier-http-tls-large-XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  std::string cert = dir + "/tls.crt", key = dir + "/tls.key";
+  ASSERT_TRUE(WriteSelfSignedCertificate(cert, key, {"localhost", "127.0.0.1"}).ok());
+  for (bool ask_for_client_cert : {false, true}) {
+    ServerOptions opt;
+    opt.tls_cert_file = cert;
+    opt.tls_key_file = key;
+    opt.request_client_certificates = ask_for_client_cert;
+    auto server = StartServer([](std::shared_ptr<Exchange> ex) {
+      size_t size = std::stoul(ex->request().QueryParam("size").value_or("0"));
+      Response res = Response::Text(200, std::string(size, 'b'));
+      if (ex->request().QueryParam("later")) {
+        std::thread([ex, res = std::move(res)]() mutable { ex->Respond(std::move(res)); }).detach();
+      } else {
+        ex->Respond(std::move(res));
+      }
+    }, opt);
+    TestClient client(server->port(), true);
+    for (size_t size : {1000, 16000, 17000, 70000, 1 << 20}) {
+      for (std::string later : {"", "&later=1"}) {
+        auto r = client.Get("/big?size=" + std::to_string(size) + later);
+        ASSERT_TRUE(r.ok()) << size << later << " client cert asked: " << ask_for_client_cert
+                            << ": " << r.status().ToString();
+        EXPECT_EQ(r->body.size(), size) << later;
+      }
+    }
+    EXPECT_EQ(client.connections_opened(), 1);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpServer, BadTlsFilesAreReported) {

@@ -1,0 +1,425 @@
+// bench/api: the Kubernetes API of a real `carrier serve` under an HTTPS/1.1 keep-alive load,
+// side by side with its peer, raw etcd Put through the same gRPC client (bench/store's
+// write_load), measured in the same run on the same machine:
+//   - durable creates/s of ~1 KiB ConfigMaps at concurrency 1, 16 and 64 vs raw etcd puts/s
+//     of values as large as the stored object;
+//   - GETs/s of one ConfigMap at concurrency 64 and the server's CPU seconds for them;
+//   - LIST of a namespace holding N ConfigMaps (best and median ms);
+//   - watch fan-out: M watch streams, then writes; write -> receipt latency p50/p99;
+//   - the server's RSS (VmHWM, VmRSS) after the load.
+// The server runs on its default embedded store (SQLite, synchronous=FULL) in a fresh data
+// directory next to etcd's, so both acknowledge a write only once it is fsync'd.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/base64.h"
+#include "load_client.h"
+#include "storage/etcd/etcd_raw.h"
+#include "support/etcd_process.h"
+#include "support/test_util.h"
+#include "write_load.h"
+
+namespace carrier::bench::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Config {
+  std::string carrier;              // the carrier binary
+  double seconds = 3.0;             // per create / raw put cell
+  double get_seconds = 5.0;
+  std::vector<int> concurrency = {1, 16, 64};
+  size_t object_bytes = 1024;       // size of a ConfigMap as sent
+  int list_objects = 10000;
+  int list_runs = 10;
+  int watchers = 1000;
+  int watch_writes = 20;
+  int client_threads = 2;
+};
+
+// The running `carrier serve`, stopped by Die (std::exit runs no destructors of locals).
+pid_t g_server_pid = -1;
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "api_bench: %s\n", what.c_str());
+  if (g_server_pid > 0) {
+    kill(g_server_pid, SIGTERM);
+    waitpid(g_server_pid, nullptr, 0);
+  }
+  std::exit(1);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// utime + stime of `pid` in seconds, from /proc/<pid>/stat.
+double CpuSeconds(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 0; fields >> f; ++i) {  // i = 0 is field 3 (state); utime is field 14
+    if (i == 11) utime = std::atol(f.c_str());
+    if (i == 12) { stime = std::atol(f.c_str()); break; }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// A /proc/<pid>/status field in MiB ("VmHWM", "VmRSS").
+double StatusMiB(pid_t pid, const std::string& field) {
+  std::istringstream in(ReadFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atof(line.c_str() + field.size() + 1) / 1024;
+  }
+  return 0;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  return v[i];
+}
+
+// `carrier serve` on a free loopback port with a fresh data dir; SIGTERM on destruction.
+class CarrierServer {
+ public:
+  CarrierServer(const std::string& binary, const std::string& data_dir) : data_dir_(data_dir) {
+    port_ = test::FreePort();
+    log_ = data_dir + "/../serve.log";
+    pid_ = fork();
+    if (pid_ < 0) Die("fork failed");
+    if (pid_ == 0) {
+      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      std::string port = std::to_string(port_);
+      execl(binary.c_str(), binary.c_str(), "serve", "--data-dir", data_dir.c_str(), "--port",
+            port.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    g_server_pid = pid_;
+  }
+  ~CarrierServer() { Stop(); }
+
+  // The admin kubeconfig's credentials, once the server wrote it.
+  Endpoint WaitForKubeconfig() {
+    std::string path = data_dir_ + "/admin.kubeconfig";
+    bool written = test::WaitFor([&] {
+      struct stat st{};
+      return Exited() || (stat(path.c_str(), &st) == 0 && st.st_size > 0);
+    }, std::chrono::seconds(60));
+    if (!written || pid_ <= 0) Die("carrier serve did not write " + path + "; its log:\n" + ReadFile(log_));
+    Endpoint e;
+    e.port = static_cast<uint16_t>(port_);
+    std::istringstream in(ReadFile(path));
+    std::string line;
+    auto field = [&](const std::string& key, std::string& out) {
+      size_t at = line.find(key + ": ");
+      if (at == std::string::npos) return;
+      auto decoded = Base64Decode(line.substr(at + key.size() + 2));
+      if (!decoded) Die("bad " + key + " in " + path);
+      out = *decoded;
+    };
+    while (std::getline(in, line)) {
+      field("certificate-authority-data", e.ca_pem);
+      field("client-certificate-data", e.cert_pem);
+      field("client-key-data", e.key_pem);
+    }
+    if (e.ca_pem.empty() || e.cert_pem.empty() || e.key_pem.empty()) {
+      Die(path + " lacks the CA, the client certificate or its key");
+    }
+    return e;
+  }
+
+  bool Exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_status_ = status;
+      pid_ = g_server_pid = -1;
+      return true;
+    }
+    return false;
+  }
+
+  // SIGTERM, then the exit status as text ("exit 0", "signal 11", ...).
+  std::string Stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      exit_status_ = status;
+      pid_ = g_server_pid = -1;
+    }
+    if (WIFEXITED(exit_status_)) return "exit " + std::to_string(WEXITSTATUS(exit_status_));
+    if (WIFSIGNALED(exit_status_)) return "signal " + std::to_string(WTERMSIG(exit_status_));
+    return "unknown";
+  }
+
+  pid_t pid() const { return pid_; }
+  const std::string& log() const { return log_; }
+
+ private:
+  std::string data_dir_;
+  std::string log_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  int exit_status_ = 0;
+};
+
+std::string ConfigMapBody(const std::string& name, size_t total_bytes) {
+  std::string head = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+                     R"("},"data":{"payload":")";
+  std::string tail = R"("}})";
+  size_t fill = total_bytes > head.size() + tail.size() ? total_bytes - head.size() - tail.size() : 1;
+  return head + std::string(fill, 'x') + tail;
+}
+
+std::string NamespaceBody(const std::string& name) {
+  return R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + name + R"("}})";
+}
+
+void PrintErrors(const char* what, const std::vector<std::string>& samples, int64_t errors) {
+  if (errors == 0 && samples.empty()) return;
+  std::printf("  !! %s: %lld errors; first ones:\n", what, static_cast<long long>(errors));
+  for (const auto& s : samples) std::printf("     %s\n", s.c_str());
+}
+
+// One request that must get `expect`; exits the benchmark (with both printed) otherwise.
+HttpResult MustDo(Connection& conn, const HttpRequest& request, int expect) {
+  auto r = conn.Do(request);
+  if (!r.ok()) Die(r.status().ToString());
+  if (r->status != expect) Die("unexpected answer: " + Describe(request, *r));
+  return std::move(r).value();
+}
+
+Config ParseArgs(int argc, char** argv) {
+  Config c;
+  auto usage = [] {
+    std::fprintf(stderr,
+                 "usage: api_bench --carrier BINARY [--seconds N] [--get-seconds N]\n"
+                 "                 [--concurrency 1,16,64] [--object-bytes N] [--list-objects N]\n"
+                 "                 [--list-runs N] [--watchers N] [--watch-writes N]\n"
+                 "                 [--client-threads N]\n");
+    std::exit(2);
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i + 1 >= argc) usage();
+    std::string v = argv[++i];
+    if (arg == "--carrier") c.carrier = v;
+    else if (arg == "--seconds") c.seconds = std::atof(v.c_str());
+    else if (arg == "--get-seconds") c.get_seconds = std::atof(v.c_str());
+    else if (arg == "--object-bytes") c.object_bytes = static_cast<size_t>(std::atol(v.c_str()));
+    else if (arg == "--list-objects") c.list_objects = std::atoi(v.c_str());
+    else if (arg == "--list-runs") c.list_runs = std::atoi(v.c_str());
+    else if (arg == "--watchers") c.watchers = std::atoi(v.c_str());
+    else if (arg == "--watch-writes") c.watch_writes = std::atoi(v.c_str());
+    else if (arg == "--client-threads") c.client_threads = std::atoi(v.c_str());
+    else if (arg == "--concurrency") {
+      c.concurrency.clear();
+      std::istringstream in(v);
+      std::string part;
+      while (std::getline(in, part, ',')) c.concurrency.push_back(std::atoi(part.c_str()));
+    } else {
+      usage();
+    }
+  }
+  if (c.carrier.empty() || c.seconds <= 0 || c.get_seconds <= 0 || c.list_runs <= 0 ||
+      c.client_threads <= 0 || c.concurrency.empty()) {
+    usage();
+  }
+  return c;
+}
+
+int Main(int argc, char** argv) {
+  Config config = ParseArgs(argc, argv);
+  // 1,000 watch streams need as many descriptors here and in the server (which inherits this).
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+
+  test::EtcdProcess etcd;
+  if (Status s = etcd.Start(); !s.ok()) Die("start etcd: " + s.ToString());
+  storage::EtcdOptions etcd_options;
+  etcd_options.endpoints = {etcd.endpoint()};
+  auto raw = storage::OpenEtcdRawClient(etcd_options);
+  if (!raw.ok()) Die("open raw etcd client: " + raw.status().ToString());
+  WriteFn raw_put = RawEtcdWriter(**raw);
+
+  test::TempDir dir("carrier-bench-api");
+  std::string data_dir = dir.path() + "/data";
+  mkdir(data_dir.c_str(), 0755);
+  CarrierServer server(config.carrier, data_dir);
+  Endpoint endpoint = server.WaitForKubeconfig();
+  LoadClient client(endpoint, config.client_threads);
+  Connection setup(client);
+  bool ready = test::WaitFor([&] {
+    auto r = setup.Do({"GET", "/readyz", ""});
+    return r.ok() && r->status == 200;
+  }, std::chrono::seconds(60));
+  if (!ready) Die("carrier serve did not become ready; its log:\n" + ReadFile(server.log()));
+  const pid_t pid = server.pid();
+
+  std::printf("bench/api: carrier serve (pid %d, SQLite store in %s) at https://127.0.0.1:%u, "
+              "etcd %s; %d client threads; %u cores\n",
+              pid, data_dir.c_str(), endpoint.port, etcd.endpoint().c_str(),
+              config.client_threads, std::thread::hardware_concurrency());
+
+  for (const char* ns : {"bench-list", "bench-watch"}) {
+    MustDo(setup, {"POST", "/api/v1/namespaces", NamespaceBody(ns)}, 201);
+  }
+  const std::string cm_path = "/api/v1/namespaces/default/configmaps";
+  auto created = MustDo(setup, {"POST", cm_path, ConfigMapBody("get-target", config.object_bytes)}, 201);
+  const size_t stored_bytes = created.body.size();
+
+  // Durable creates vs raw etcd puts, interleaved so both see the same machine load.
+  std::printf("\ndurable creates of %zu-byte ConfigMaps (stored object %zu bytes) vs raw etcd "
+              "puts of %zu-byte values, %.1f s per cell\n",
+              config.object_bytes, stored_bytes, stored_bytes, config.seconds);
+  std::printf("%-12s %12s %10s %10s %16s %14s %16s\n", "concurrency", "creates/s", "p50 ms",
+              "p99 ms", "server CPU ms/op", "etcd puts/s", "creates/etcd");
+  std::fflush(stdout);
+  double ratio64 = 0;
+  for (int c : config.concurrency) {
+    const std::string tag = "c" + std::to_string(c) + "-";
+    double cpu0 = CpuSeconds(pid);
+    LoadResult creates = client.Run(c, config.seconds, 0, [&](int64_t n) {
+      return HttpRequest{"POST", cm_path, ConfigMapBody(tag + std::to_string(n), config.object_bytes)};
+    }, 201);
+    double cpu_ms = (CpuSeconds(pid) - cpu0) * 1000 / static_cast<double>(std::max<int64_t>(1, creates.ok));
+    double puts = MeasureWrites(raw_put, "/bench-api/raw/c" + std::to_string(c) + "/", c,
+                                config.seconds, stored_bytes);
+    double ratio = creates.rate() / puts;
+    if (c == 64) ratio64 = ratio;
+    std::printf("%-12d %12.0f %10.2f %10.2f %16.3f %14.0f %15.2fx\n", c, creates.rate(),
+                Percentile(creates.latencies_ms, 0.5), Percentile(creates.latencies_ms, 0.99),
+                cpu_ms, puts, ratio);
+    PrintErrors("creates", creates.error_samples, creates.errors);
+    std::fflush(stdout);
+  }
+  if (ratio64 > 0) std::printf("creates / raw etcd puts at concurrency 64: %.2fx (goal >= 2x)\n", ratio64);
+
+  // GETs of one ConfigMap and the server CPU they cost.
+  {
+    double cpu0 = CpuSeconds(pid), self0 = SelfCpuSeconds();
+    LoadResult gets = client.Run(64, config.get_seconds, 0, [&](int64_t) {
+      return HttpRequest{"GET", cm_path + "/get-target", ""};
+    }, 200);
+    double cpu = CpuSeconds(pid) - cpu0, self = SelfCpuSeconds() - self0;
+    double per_core = cpu > 0 ? static_cast<double>(gets.ok) / cpu : 0;
+    std::printf("\nGET of one ConfigMap, concurrency 64, %.1f s\n", gets.seconds);
+    std::printf("  %.0f GETs/s (p50 %.2f ms, p99 %.2f ms); server CPU %.2f s = %.2f cores busy; "
+                "load generator CPU %.2f s\n",
+                gets.rate(), Percentile(gets.latencies_ms, 0.5), Percentile(gets.latencies_ms, 0.99),
+                cpu, cpu / gets.seconds, self);
+    std::printf("  %.0f GETs per server CPU-second (goal >= 50000 per core)\n", per_core);
+    PrintErrors("GETs", gets.error_samples, gets.errors);
+    std::fflush(stdout);
+  }
+
+  // LIST of one namespace holding list_objects ConfigMaps.
+  if (config.list_objects > 0) {
+    const std::string list_path = "/api/v1/namespaces/bench-list/configmaps";
+    LoadResult fill = client.Run(64, 0, config.list_objects, [&](int64_t n) {
+      return HttpRequest{"POST", list_path, ConfigMapBody("l-" + std::to_string(n), config.object_bytes)};
+    }, 201);
+    PrintErrors("filling bench-list", fill.error_samples, fill.errors);
+    HttpRequest list_request{"GET", list_path, ""};
+    auto first = setup.Do(list_request);
+    if (!first.ok() || first->status != 200) {
+      // Report what the server did and go on with the other figures.
+      std::printf("\nLIST of %d ConfigMaps (%lld created at %.0f/s): FAILED\n  !! %s\n",
+                  config.list_objects, static_cast<long long>(fill.ok), fill.rate(),
+                  first.ok() ? Describe(list_request, *first).c_str()
+                             : first.status().ToString().c_str());
+    } else {
+      boost::json::value doc = boost::json::parse(first->body);
+      size_t items = doc.at("items").as_array().size();
+      double cpu0 = CpuSeconds(pid);
+      LoadResult lists = client.Run(1, 0, config.list_runs, [&](int64_t) { return list_request; }, 200);
+      double cpu = CpuSeconds(pid) - cpu0;
+      std::printf("\nLIST of %zu ConfigMaps in one namespace (%.1f MB of JSON; %lld created at "
+                  "%.0f/s), %d runs on one connection\n",
+                  items, static_cast<double>(first->body.size()) / 1e6,
+                  static_cast<long long>(fill.ok), fill.rate(), config.list_runs);
+      std::printf("  best %.1f ms, median %.1f ms, worst %.1f ms; server CPU %.1f ms per list "
+                  "(goal <= 20 ms)\n",
+                  Percentile(lists.latencies_ms, 0), Percentile(lists.latencies_ms, 0.5),
+                  Percentile(lists.latencies_ms, 1), cpu * 1000 / std::max<int64_t>(1, lists.ok));
+      if (items != static_cast<size_t>(config.list_objects)) {
+        std::printf("  !! the list has %zu items, %d were created\n", items, config.list_objects);
+      }
+      PrintErrors("LISTs", lists.error_samples, lists.errors);
+    }
+    std::fflush(stdout);
+  }
+
+  // Watch fan-out.
+  if (config.watchers > 0 && config.watch_writes > 0) {
+    const std::string watch_path = "/api/v1/namespaces/bench-watch/configmaps";
+    auto list = MustDo(setup, {"GET", watch_path, ""}, 200);
+    std::string rv(boost::json::parse(list.body).at("metadata").at("resourceVersion").as_string());
+    double cpu0 = CpuSeconds(pid);
+    FanOutResult fan = client.WatchFanOut(
+        config.watchers, watch_path + "?watch=1&resourceVersion=" + rv, config.watch_writes,
+        [&](int i) {
+          return HttpRequest{"POST", watch_path, ConfigMapBody("w-" + std::to_string(i), config.object_bytes)};
+        },
+        "w-", 10.0);
+    double cpu = CpuSeconds(pid) - cpu0;
+    std::printf("\nwatch fan-out: %d of %d streams established in %.2f s, then %d writes one "
+                "at a time\n",
+                fan.established, config.watchers, fan.connect_seconds, config.watch_writes);
+    std::printf("  delivered %lld of %lld events; write -> receipt p50 %.2f ms, p99 %.2f ms, "
+                "max %.2f ms; server CPU %.2f s\n",
+                static_cast<long long>(fan.delivered), static_cast<long long>(fan.expected),
+                Percentile(fan.latencies_ms, 0.5), Percentile(fan.latencies_ms, 0.99),
+                Percentile(fan.latencies_ms, 1), cpu);
+    PrintErrors("watch", fan.error_samples, static_cast<int64_t>(fan.error_samples.size()));
+    std::fflush(stdout);
+  }
+
+  std::printf("\nserver memory after the load: VmHWM %.1f MiB, VmRSS %.1f MiB\n",
+              StatusMiB(pid, "VmHWM"), StatusMiB(pid, "VmRSS"));
+  std::string exit = server.Stop();
+  std::printf("carrier serve stopped: %s\n", exit.c_str());
+  return exit == "exit 0" ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace carrier::bench::api
+
+int main(int argc, char** argv) { return carrier::bench::api::Main(argc, argv); }
