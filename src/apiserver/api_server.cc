@@ -12,7 +12,10 @@
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
+#include "controllers/deployment_controller.h"
 #include "controllers/garbage_collector.h"
+#include "controllers/replicaset_controller.h"
+#include "controllers/scheduler.h"
 #include "controllers/namespace_controller.h"
 #include "controllers/service_account_controller.h"
 #include "http/server.h"
@@ -86,6 +89,9 @@ class ApiServer::Impl {
     controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2);
     controllers_->Add(std::make_unique<controllers::NamespaceController>(store_));
     controllers_->Add(std::make_unique<controllers::GarbageCollector>(store_));
+    controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
+    controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
+    controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
     controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
         store_, [this](const std::string&) { return pki_.ca.cert_pem; }));
     return controllers_->Start();

@@ -9,7 +9,7 @@ E2E_FAILURES=0
 cleanup() {
   for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  rm -rf "$E2E_TMP"
+  [ -n "${E2E_KEEP:-}" ] || rm -rf "$E2E_TMP"
 }
 trap cleanup EXIT
 
