@@ -679,8 +679,15 @@ class Connection final : public ConnectionBase {
     std::string headtext = RenderHead(res.status, res.headers);
     if (is_head || no_body_status || length == 0) co_return co_await WriteAll(asio::buffer(headtext));
     if (!res.file) {
-      std::array<asio::const_buffer, 2> bufs{asio::buffer(headtext), asio::buffer(res.body)};
-      co_return co_await WriteAll(bufs);
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(headtext), asio::buffer(res.body)};
+        co_return co_await WriteAll(bufs);
+      } else {
+        // Over TLS the head and the body are written one after the other: written as one
+        // two-buffer sequence, a body beyond one TLS record never followed the head.
+        if (!co_await WriteAll(asio::buffer(headtext))) co_return false;
+        co_return co_await WriteAll(asio::buffer(res.body));
+      }
     }
     if (!co_await WriteAll(asio::buffer(headtext))) co_return false;
     co_return co_await SendFile(res.file->fd(), offset, length);

@@ -266,6 +266,32 @@ TEST_F(FileServerTest, TlsServesFilesAndNegotiatesHttp11) {
   std::filesystem::remove(key);
 }
 
+// A string body larger than one TLS record (16 KiB) after the head: it used to stop after
+// the head, leaving the client waiting for the rest.
+TEST_F(FileServerTest, TlsServesStringBodiesLargerThanARecord) {
+  std::string cert = path_.string() + ".crt", key = path_.string() + ".key";
+  ASSERT_TRUE(WriteSelfSignedCertificate(cert, key, {"localhost", "127.0.0.1"}).ok());
+  ServerOptions opt;
+  opt.tls_cert_file = cert;
+  opt.tls_key_file = key;
+  auto server = StartServer(
+      [this](std::shared_ptr<Exchange> ex) {
+        Response res;
+        res.body = content_;
+        ex->Respond(std::move(res));
+      },
+      opt);
+  TestClient client(server->port(), true);
+  for (int i = 0; i < 2; ++i) {  // and the connection stays usable
+    auto r = client.Get("/s");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(r->body == content_);
+  }
+  std::filesystem::remove(cert);
+  std::filesystem::remove(key);
+}
+
 TEST(HttpServer, BadTlsFilesAreReported) {
   ServerOptions opt;
   opt.tls_cert_file = "/nonexistent/cert.pem";
