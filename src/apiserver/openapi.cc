@@ -157,10 +157,64 @@ void AddPaths(const ResourceType& t, const std::string& definition,
   }
 }
 
-std::string V3DocumentText(std::string_view title, std::string_view schemas_members) {
+json::object ParameterV3(const json::object& p) {
+  json::object out{{"name", p.at("name")}, {"in", p.at("in")}};
+  if (auto* r = p.if_contains("required")) out["required"] = *r;
+  out["schema"] = json::object{{"type", p.at("type")}};
+  return out;
+}
+
+json::array ParametersV3(const json::value* params) {
+  json::array out;
+  if (params == nullptr || !params->is_array()) return out;
+  for (const auto& p : params->get_array()) {
+    if (p.at("in") != "body") out.push_back(ParameterV3(p.as_object()));
+  }
+  return out;
+}
+
+// The v2 paths in OpenAPI v3 form. kubectl explain (1.27+) finds a resource's kind through
+// them. Patch operations carry no request body: kubectl would then compute strategic merge
+// patches from the v3 schemas; it keeps using the v2 definitions, as it does today.
+json::object PathsToV3(const json::object& v2_paths) {
+  json::object out;
+  for (const auto& [path, item_value] : v2_paths) {
+    const auto& item = item_value.as_object();
+    json::object v3{{"parameters", ParametersV3(item.if_contains("parameters"))}};
+    for (const auto& [method, op_value] : item) {
+      if (method == "parameters") continue;
+      const auto& op = op_value.as_object();
+      json::object o{{"x-kubernetes-action", op.at("x-kubernetes-action")},
+                     {"x-kubernetes-group-version-kind", op.at("x-kubernetes-group-version-kind")},
+                     {"parameters", ParametersV3(op.if_contains("parameters"))}};
+      if (method != "patch") {
+        for (const auto& p : op.at("parameters").as_array()) {
+          if (p.at("in") != "body") continue;
+          o["requestBody"] = json::object{
+              {"required", true},
+              {"content", json::object{{"application/json",
+                                        json::object{{"schema", ToOpenApiV3(p.at("schema"))}}}}}};
+        }
+      }
+      json::object ok{{"description", "OK"}};
+      const auto& r = op.at("responses").at("200").as_object();
+      if (auto* schema = r.if_contains("schema")) {
+        ok["content"] = json::object{
+            {"application/json", json::object{{"schema", ToOpenApiV3(*schema)}}}};
+      }
+      o["responses"] = json::object{{"200", std::move(ok)}};
+      v3[method] = std::move(o);
+    }
+    out[path] = std::move(v3);
+  }
+  return out;
+}
+
+std::string V3DocumentText(std::string_view title, const json::object& paths,
+                           std::string_view schemas_members) {
   json::object head{{"openapi", "3.0.0"},
                     {"info", json::object{{"title", title}, {"version", std::string("v") + kVersion}}},
-                    {"paths", json::object()}};
+                    {"paths", PathsToV3(paths)}};
   std::string text = json::serialize(head);
   text.pop_back();
   text += ",\"components\":{\"schemas\":{";
@@ -197,7 +251,7 @@ struct OpenApi::Built {
   std::string v2_protobuf;     // the built-in document, encoded
   std::map<std::string, std::string, std::less<>> v3_documents;  // "apis/apps/v1" -> text
   std::string v3_index;        // members of the index's paths object
-  std::string v3_meta_schemas; // members: ObjectMeta and what it reaches, in v3 form
+  std::string v3_meta_schemas; // members: ObjectMeta, Status and what they reach, in v3 form
   json::object root_properties;  // apiVersion and kind, as the built-in kinds declare them
 
   size_t Bytes() const {
@@ -237,9 +291,11 @@ const OpenApi::Built& OpenApi::built() const {
     std::vector<std::string> roots{std::string(kStatusDefinition),
                                    std::string(kDeleteOptionsDefinition)};
     std::map<std::string, std::vector<std::string>> roots_by_gv;
+    std::map<std::string, json::object> paths_by_gv;
     for (const auto& t : catalog_.types()) {
       std::string def = lookup(t, t.kind), list = lookup(t, t.ListKind());
-      AddPaths(t, def, list, false, paths);
+      json::object& gv_paths = paths_by_gv[GroupVersionPath(t.group, t.version)];
+      AddPaths(t, def, list, false, gv_paths);
       auto& gv_roots = roots_by_gv[GroupVersionPath(t.group, t.version)];
       for (const auto& n : {def, list}) {
         if (n.empty()) continue;
@@ -258,6 +314,9 @@ const OpenApi::Built& OpenApi::built() const {
       }
     }
 
+    for (const auto& [_, gv_paths] : paths_by_gv) {
+      for (const auto& [path, item] : gv_paths) paths[path] = item;
+    }
     json::object v2_defs;
     for (const auto& name : ReferenceClosure(defs, roots)) v2_defs[name] = defs.at(name);
 
@@ -283,13 +342,15 @@ const OpenApi::Built& OpenApi::built() const {
       for (const auto& name : ReferenceClosure(defs, gv_roots)) {
         schemas[name] = ToOpenApiV3(defs.at(name));
       }
-      std::string text = V3DocumentText("Kubernetes", Members(schemas));
+      std::string text = V3DocumentText("Kubernetes", paths_by_gv[gv], Members(schemas));
       index[gv] = json::object{{"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + Sha256Hex(text)}};
       b->v3_documents[gv] = std::move(text);
     }
     b->v3_index = Members(index);
     json::object meta;
-    for (const auto& name : ReferenceClosure(defs, {std::string(kObjectMetaDefinition)})) {
+    // What a CRD's group version document references: ObjectMeta, and Status in its paths.
+    for (const auto& name : ReferenceClosure(defs, {std::string(kObjectMetaDefinition),
+                                                    std::string(kStatusDefinition)})) {
       meta[name] = ToOpenApiV3(defs.at(name));
     }
     b->v3_meta_schemas = Members(meta);
@@ -307,6 +368,7 @@ struct CustomParts {
   json::object v2_definitions;
   json::object v2_paths;
   std::map<std::string, json::object> v3_schemas;  // by group-version path
+  std::map<std::string, json::object> v2_paths_by_gv;
 };
 
 CustomParts BuildCustom(const CustomTypeSet& custom, const json::object& root_properties) {
@@ -334,7 +396,7 @@ CustomParts BuildCustom(const CustomTypeSet& custom, const json::object& root_pr
     }
     v2o["x-kubernetes-group-version-kind"] = gvk;
     parts.v2_definitions[name] = std::move(v2);
-    AddPaths(t, name, "", true, parts.v2_paths);
+    AddPaths(t, name, "", true, parts.v2_paths_by_gv[GroupVersionPath(t.group, t.version)]);
 
     json::value v3 = source.is_object() ? source : json::value(json::object());
     auto& v3o = v3.get_object();
@@ -345,6 +407,9 @@ CustomParts BuildCustom(const CustomTypeSet& custom, const json::object& root_pr
         json::object{{"$ref", std::string(kV3Ref) + std::string(kObjectMetaDefinition)}};
     v3o["x-kubernetes-group-version-kind"] = gvk;
     parts.v3_schemas[GroupVersionPath(t.group, t.version)][name] = std::move(v3);
+  }
+  for (const auto& [_, gv_paths] : parts.v2_paths_by_gv) {
+    for (const auto& [path, item] : gv_paths) parts.v2_paths[path] = item;
   }
   return parts;
 }
@@ -368,7 +433,9 @@ std::optional<OpenApiDocument> OpenApi::Find(std::string_view path, std::string_
         body += EncodeOpenApiV2Paths(parts.v2_paths);
         body += EncodeOpenApiV2Definitions(parts.v2_definitions);
       }
-      return OpenApiDocument{std::string(kOpenApiV2ProtobufType), std::move(body)};
+      // The spelling with '@' is what clients ask for but not a valid media type token, so
+      // the answer names the equivalent dotted one (clients parse the Content-Type).
+      return OpenApiDocument{std::string(kOpenApiV2ProtobufResponseType), std::move(body)};
     }
     std::string body = b.v2_head;
     body += has_custom ? JoinMembers({b.v2_paths, Members(parts.v2_paths)}) : b.v2_paths;
@@ -379,8 +446,9 @@ std::optional<OpenApiDocument> OpenApi::Find(std::string_view path, std::string_
     return OpenApiDocument{"application/json", std::move(body)};
   }
 
-  auto custom_document = [&](const json::object& schemas) {
-    return V3DocumentText("Kubernetes CRD", JoinMembers({b.v3_meta_schemas, Members(schemas)}));
+  auto custom_document = [&](const std::string& gv, const json::object& schemas) {
+    return V3DocumentText("Kubernetes CRD", parts.v2_paths_by_gv[gv],
+                          JoinMembers({b.v3_meta_schemas, Members(schemas)}));
   };
   if (path == "/openapi/v3") {
     std::string body = "{\"paths\":{";
@@ -390,7 +458,7 @@ std::optional<OpenApiDocument> OpenApi::Find(std::string_view path, std::string_
       for (const auto& [gv, schemas] : parts.v3_schemas) {
         if (b.v3_documents.count(gv) != 0) continue;  // a built-in group version wins
         index[gv] = json::object{{"serverRelativeURL", "/openapi/v3/" + gv + "?hash=" +
-                                                           Sha256Hex(custom_document(schemas))}};
+                                                           Sha256Hex(custom_document(gv, schemas))}};
       }
       extra = Members(index);
     }
@@ -403,7 +471,7 @@ std::optional<OpenApiDocument> OpenApi::Find(std::string_view path, std::string_
     return OpenApiDocument{"application/json", it->second};
   }
   if (auto it = parts.v3_schemas.find(std::string(gv)); it != parts.v3_schemas.end()) {
-    return OpenApiDocument{"application/json", custom_document(it->second)};
+    return OpenApiDocument{"application/json", custom_document(it->first, it->second)};
   }
   return std::nullopt;
 }

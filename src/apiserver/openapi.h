@@ -26,6 +26,8 @@ namespace carrier::apiserver {
 
 inline constexpr std::string_view kOpenApiV2ProtobufType =
     "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+inline constexpr std::string_view kOpenApiV2ProtobufResponseType =
+    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
 struct OpenApiDocument {
   std::string content_type;

@@ -186,7 +186,7 @@ TEST(OpenApiV2Test, EveryResourceHasAPatchOperationWithDryRun) {
 TEST(OpenApiV2Test, ProtobufCarriesTheSameDocument) {
   auto doc = SharedDiscovery().Find("/openapi/v2", std::string(kOpenApiV2ProtobufType), {});
   ASSERT_TRUE(doc.has_value());
-  EXPECT_EQ(doc->content_type, kOpenApiV2ProtobufType);
+  EXPECT_EQ(doc->content_type, kOpenApiV2ProtobufResponseType);
   bool ok = false;
   auto fields = Decode(doc->body, &ok);
   ASSERT_TRUE(ok);
@@ -286,6 +286,14 @@ TEST(OpenApiV3Test, IndexAndGroupVersionDocuments) {
   EXPECT_FALSE(updated.at("description").as_string().empty());
   EXPECT_EQ(updated.at("allOf").at(0).at("$ref"),
             "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Time");
+  // kubectl explain finds the kind of a resource through the paths.
+  const auto& list = apps.at("paths").at("/apis/apps/v1/namespaces/{namespace}/deployments")
+                         .at("get").as_object();
+  EXPECT_EQ(json::serialize(list.at("x-kubernetes-group-version-kind")),
+            R"({"group":"apps","kind":"Deployment","version":"v1"})");
+  EXPECT_EQ(list.at("responses").at("200").at("content").at("application/json").at("schema")
+                .at("$ref"),
+            "#/components/schemas/io.k8s.api.apps.v1.DeploymentList");
   std::vector<std::string> refs;
   Refs(apps, refs);
   for (const auto& r : refs) {
