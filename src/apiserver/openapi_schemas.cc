@@ -30,8 +30,8 @@ void CollectReferences(const json::value& v, std::vector<std::string>& out) {
   }
 }
 
-// Rewrites a v2 schema to v3 in place. `property` is true for a property or array/map
-// element schema, whose description must survive next to a reference.
+// Rewrites a v2 schema to v3 in place: references point into components.schemas, and a
+// reference with siblings (a property's description) moves into a one-element allOf.
 void RewriteV3(json::value& v) {
   auto* o = v.if_object();
   if (o == nullptr) return;
