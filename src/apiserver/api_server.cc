@@ -150,7 +150,8 @@ class ApiServer::Impl {
       return ServeClusterAdmin(ex, path.substr(kClusterAdminPrefix.size()));
     }
     if (ex->request().method == "GET" || ex->request().method == "HEAD") {
-      if (auto doc = discovery_->Find(path, *customs_.TypesOf(info.cluster))) {
+      if (auto doc = discovery_->Find(path, ex->request().Header("Accept"),
+                                       *customs_.TypesOf(info.cluster))) {
         http::Response r;
         r.body = std::move(doc->body);
         r.SetHeader("Content-Type", doc->content_type);

@@ -50,24 +50,81 @@ json::object ResourceList(const std::vector<ResourceType>& types, const std::str
           {"resources", std::move(resources)}};
 }
 
-// A minimal OpenAPI v2 Document in the protobuf encoding kubectl requests: swagger "2.0",
-// info {title, version} and empty paths. Kinds it does not describe are not validated
-// client-side; the server validates every write.
-std::string OpenApiV2Protobuf() {
-  auto field = [](int number, std::string_view bytes) {
-    std::string out;
-    out += static_cast<char>((number << 3) | 2);  // wire type 2: length-delimited
-    out += static_cast<char>(bytes.size());      // every part here is shorter than 128 bytes
-    out += bytes;
-    return out;
-  };
-  std::string info = field(1, "Carrier") + field(2, std::string("v") + kVersion);
-  return field(1, "2.0") + field(2, info) + field(8, "");
+json::object Kind(const std::string& group, const std::string& version, const std::string& kind) {
+  return {{"group", group}, {"version", version}, {"kind", kind}};
+}
+
+// One resource of an APIVersionDiscovery (apidiscovery.k8s.io), subresources included.
+json::object AggregatedResource(const ResourceType& t) {
+  json::object r{{"resource", t.resource},
+                 {"responseKind", Kind(t.group, t.version, t.kind)},
+                 {"scope", t.namespaced ? "Namespaced" : "Cluster"},
+                 {"singularResource", t.singular},
+                 {"verbs", json::value_from(StandardVerbs())}};
+  if (!t.short_names.empty()) r["shortNames"] = json::value_from(t.short_names);
+  if (!t.categories.empty()) r["categories"] = json::value_from(t.categories);
+  json::array subresources;
+  const json::array sub_verbs{"get", "patch", "update"};
+  if (t.has_scale) {
+    subresources.push_back(json::object{{"subresource", "scale"},
+                                        {"responseKind", Kind("autoscaling", "v1", "Scale")},
+                                        {"verbs", sub_verbs}});
+  }
+  if (t.has_status) {
+    subresources.push_back(json::object{{"subresource", "status"},
+                                        {"responseKind", Kind(t.group, t.version, t.kind)},
+                                        {"verbs", sub_verbs}});
+  }
+  if (!subresources.empty()) r["subresources"] = std::move(subresources);
+  return r;
+}
+
+// An APIGroupDiscovery: the group's versions in priority order, each with its resources.
+json::object AggregatedGroup(const std::vector<ResourceType>& types, const std::string& group,
+                             std::vector<std::string> versions) {
+  std::sort(versions.begin(), versions.end(),
+            [](const std::string& a, const std::string& b) { return VersionPrecedes(a, b); });
+  json::array list;
+  for (const auto& v : versions) {
+    json::array resources;
+    for (const auto& t : types) {
+      if (t.group == group && t.version == v) resources.push_back(AggregatedResource(t));
+    }
+    list.push_back(json::object{
+        {"version", v}, {"resources", std::move(resources)}, {"freshness", "Current"}});
+  }
+  json::object metadata{{"creationTimestamp", nullptr}};
+  if (!group.empty()) metadata["name"] = group;
+  return {{"metadata", std::move(metadata)}, {"versions", std::move(list)}};
+}
+
+// Groups (core first if present) and their versions, in order of first appearance.
+std::vector<std::pair<std::string, std::vector<std::string>>> GroupsOf(
+    const std::vector<ResourceType>& types) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  for (const auto& t : types) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const auto& g) { return g.first == t.group; });
+    if (it == groups.end()) {
+      groups.push_back({t.group, {}});
+      it = groups.end() - 1;
+    }
+    if (std::find(it->second.begin(), it->second.end(), t.version) == it->second.end()) {
+      it->second.push_back(t.version);
+    }
+  }
+  return groups;
+}
+
+std::string Members(const json::array& a) {
+  std::string s = json::serialize(a);
+  return s.substr(1, s.size() - 2);
 }
 
 }  // namespace
 
-Discovery::Discovery(const ResourceCatalog& catalog, std::string server_address) {
+Discovery::Discovery(const ResourceCatalog& catalog, std::string server_address)
+    : openapi_(catalog) {
   documents_["/version"] = Json(json::object{
       {"major", kKubernetesMajor},
       {"minor", kKubernetesMinor},
@@ -106,8 +163,69 @@ Discovery::Discovery(const ResourceCatalog& catalog, std::string server_address)
   builtin_groups_ = json::serialize(groups);
   documents_["/apis"] =
       Json(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
-  documents_["/openapi/v2"] = {"application/octet-stream", OpenApiV2Protobuf()};
-  documents_["/openapi/v3"] = Json(json::object{{"paths", json::object()}});
+
+  json::array core, others;
+  for (const auto& [group, versions] : GroupsOf(catalog.types())) {
+    (group.empty() ? core : others).push_back(AggregatedGroup(catalog.types(), group, versions));
+  }
+  aggregated_core_ = Members(core);
+  aggregated_groups_ = Members(others);
+}
+
+std::string_view AggregatedDiscoveryVersion(std::string_view accept) {
+  size_t pos = 0;
+  while (pos <= accept.size()) {
+    size_t comma = accept.find(',', pos);
+    std::string_view range =
+        accept.substr(pos, comma == std::string_view::npos ? accept.npos : comma - pos);
+    pos = comma == std::string_view::npos ? accept.size() + 1 : comma + 1;
+    auto trim = [](std::string_view s) {
+      while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+      while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+      return s;
+    };
+    std::string_view type = trim(range.substr(0, range.find(';')));
+    std::string_view g, v, as;
+    for (size_t semi = range.find(';'); semi != std::string_view::npos;) {
+      size_t next = range.find(';', semi + 1);
+      std::string_view param = trim(range.substr(semi + 1, next == range.npos ? range.npos : next - semi - 1));
+      size_t eq = param.find('=');
+      if (eq != std::string_view::npos) {
+        std::string_view key = trim(param.substr(0, eq)), value = trim(param.substr(eq + 1));
+        if (key == "g") g = value;
+        if (key == "v") v = value;
+        if (key == "as") as = value;
+      }
+      semi = next;
+    }
+    const bool json_type = type == "application/json" || type == "application/*" || type == "*/*";
+    if (!json_type) continue;
+    if (as.empty() && g.empty()) return "";
+    if (g == "apidiscovery.k8s.io" && as == "APIGroupDiscoveryList") {
+      if (v == "v2") return "v2";
+      if (v == "v2beta1") return "v2beta1";
+    }
+  }
+  return "";
+}
+
+DiscoveryDocument Discovery::Aggregated(std::string_view path, std::string_view version,
+                                        const CustomTypeSet& custom) const {
+  std::string items = path == "/api" ? aggregated_core_ : aggregated_groups_;
+  if (path != "/api" && !custom.types.empty()) {
+    json::array extra;
+    for (const auto& [group, versions] : GroupsOf(custom.types)) {
+      extra.push_back(AggregatedGroup(custom.types, group, versions));
+    }
+    std::string more = Members(extra);
+    if (!more.empty()) items = items.empty() ? more : items + "," + more;
+  }
+  const std::string api_version = "apidiscovery.k8s.io/" + std::string(version);
+  std::string body = "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"" + api_version +
+                     "\",\"metadata\":{},\"items\":[" + items + "]}";
+  return {"application/json;g=apidiscovery.k8s.io;v=" + std::string(version) +
+              ";as=APIGroupDiscoveryList",
+          std::move(body)};
 }
 
 namespace {
@@ -208,9 +326,19 @@ std::optional<DiscoveryDocument> Discovery::FindCustom(std::string_view path,
   return Json(ResourceList(custom.types, group, version));
 }
 
-std::optional<DiscoveryDocument> Discovery::Find(std::string_view path,
+std::optional<DiscoveryDocument> Discovery::Find(std::string_view path, std::string_view accept,
                                                  const CustomTypeSet& custom) const {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path.rfind("/openapi/", 0) == 0) {
+    auto doc = openapi_.Find(path, accept, custom);
+    if (!doc) return std::nullopt;
+    return DiscoveryDocument{std::move(doc->content_type), std::move(doc->body)};
+  }
+  if (path == "/api" || path == "/apis") {
+    if (auto version = AggregatedDiscoveryVersion(accept); !version.empty()) {
+      return Aggregated(path, version, custom);
+    }
+  }
   if (!custom.types.empty()) {
     if (auto doc = FindCustom(path, custom)) return doc;
   }
