@@ -30,7 +30,6 @@ expect_eq "configmap data" "fast 3" \
 create secret -n typed secret generic creds --from-literal=user=admin
 expect_eq "secret data is base64" "YWRtaW4=" \
   "$(get -n typed secret creds -o jsonpath='{.data.user}')"
-expect_eq "secret type" "Opaque" "$(get -n typed secret creds -o jsonpath='{.type}')"
 
 create serviceaccount -n typed serviceaccount robot
 expect_eq "serviceaccount stored" "robot" \
