@@ -10,6 +10,7 @@
 #include "api/json_patch.h"
 #include "api/label_selector.h"
 #include "api/managed_fields.h"
+#include "api/protobuf/envelope.h"
 #include "api/merge_patch.h"
 #include "api/server_side_apply.h"
 #include "api/status_json.h"
@@ -83,8 +84,10 @@ http::Response EncodeResponse(http::Response r, bool yaml) {
   return r;
 }
 
-// A create or update body: JSON, or YAML with Content-Type application/yaml.
+// A create or update body: JSON, YAML with Content-Type application/yaml, or a built-in
+// type in the Kubernetes protobuf encoding (kubectl's typed commands), transcoded to JSON.
 Result<json::object> DecodeBody(std::string_view content_type, std::string_view body) {
+  if (content_type == api::protobuf::kProtobufMediaType) return api::protobuf::DecodeObject(body);
   json::value v;
   if (content_type == kYaml) {
     auto parsed = api::YamlToJson(body);
@@ -1073,10 +1076,11 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
     std::string_view content_type = c.ex->request().Header("Content-Type");
     content_type = content_type.substr(0, content_type.find(';'));
     if (!body.empty() && content_type != "application/json" && content_type != kYaml &&
-        !content_type.empty()) {
+        content_type != api::protobuf::kProtobufMediaType && !content_type.empty()) {
       return c.Fail(Status(Code::kUnsupportedMedia,
                            "the body of the request was in an unknown format - accepted media "
-                           "types include: application/json, application/yaml"));
+                           "types include: application/json, application/yaml, "
+                           "application/vnd.kubernetes.protobuf"));
     }
     json::object obj;
     if (!body.empty()) {
