@@ -18,14 +18,14 @@ std::optional<long double> ParseQuantity(std::string_view text) {
   if (digits == 0) return std::nullopt;
   std::string number(text.substr(0, i));
   std::string_view suffix = text.substr(i);
-  long double multiplier = 1;
+  long double multiplier = 1, divisor = 1;  // sub-units divide, so 100m is exactly 0.1
   if (suffix.empty()) {
   } else if (suffix == "m") {
-    multiplier = 1e-3L;
+    divisor = 1e3L;
   } else if (suffix == "u") {
-    multiplier = 1e-6L;
+    divisor = 1e6L;
   } else if (suffix == "n") {
-    multiplier = 1e-9L;
+    divisor = 1e9L;
   } else if (suffix == "k") {
     multiplier = 1e3L;
   } else if (suffix == "M") {
@@ -55,14 +55,18 @@ std::optional<long double> ParseQuantity(std::string_view text) {
     std::string exp(suffix.substr(1));
     long e = std::strtol(exp.c_str(), &end, 10);
     if (exp.empty() || *end != '\0' || e > 30 || e < -30) return std::nullopt;
-    multiplier = std::pow(10.0L, static_cast<long double>(e));
+    if (e >= 0) {
+      multiplier = std::pow(10.0L, static_cast<long double>(e));
+    } else {
+      divisor = std::pow(10.0L, static_cast<long double>(-e));
+    }
   } else {
     return std::nullopt;
   }
   char* end = nullptr;
   long double v = std::strtold(number.c_str(), &end);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return v * multiplier;
+  return v * multiplier / divisor;
 }
 
 std::string FormatQuantity(long double value) {

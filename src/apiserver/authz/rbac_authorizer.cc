@@ -215,43 +215,63 @@ void Authorizer::Load(const std::string& cluster, Entry& entry) {
     auto* agg = role.if_contains("aggregationRule");
     if (agg && agg->is_object()) aggregated.push_back(&role);
   }
-  for (const json::object* role : aggregated) {
+  // Aggregation to a fixed point: an aggregated role may match another aggregated role (edit
+  // into admin), so the unions are recomputed from effective rules until nothing changes.
+  struct Aggregate {
+    const json::object* role;
+    std::string name;
     std::vector<api::LabelSelector> selectors;
+  };
+  std::vector<Aggregate> aggregates;
+  for (const json::object* role : aggregated) {
+    Aggregate a{role, str(meta_of(*role), "name"), {}};
     auto* sels = role->at("aggregationRule").get_object().if_contains("clusterRoleSelectors");
     if (sels && sels->is_array()) {
       for (const auto& s : sels->get_array()) {
         auto parsed = api::LabelSelector::FromJson(s);
-        if (parsed.ok()) selectors.push_back(std::move(*parsed));
+        if (parsed.ok()) a.selectors.push_back(std::move(*parsed));
       }
     }
-    const std::string name = str(meta_of(*role), "name");
-    std::vector<PolicyRule> rules;
-    for (const auto& other : listed["clusterroles"].objects) {
-      const json::object* meta = meta_of(other);
-      if (str(meta, "name") == name) continue;
-      const json::value* labels = meta ? meta->if_contains("labels") : nullptr;
-      bool match = false;
-      for (const auto& sel : selectors) {
-        if (sel.Matches(labels ? *labels : null_value)) match = true;
+    aggregates.push_back(std::move(a));
+  }
+  for (int pass = 0; pass < 8 && !aggregates.empty(); ++pass) {
+    bool changed = false;
+    for (const Aggregate& a : aggregates) {
+      std::vector<PolicyRule> rules;
+      for (const auto& other : listed["clusterroles"].objects) {
+        const json::object* meta = meta_of(other);
+        const std::string other_name = str(meta, "name");
+        if (other_name == a.name) continue;
+        const json::value* labels = meta ? meta->if_contains("labels") : nullptr;
+        bool match = false;
+        for (const auto& sel : a.selectors) {
+          if (sel.Matches(labels ? *labels : null_value)) match = true;
+        }
+        if (!match) continue;
+        for (const auto& r : *policy->cluster_roles[other_name]) {
+          if (std::find(rules.begin(), rules.end(), r) == rules.end()) rules.push_back(r);
+        }
       }
-      if (!match) continue;
-      const json::value* other_rules = other.if_contains("rules");
-      for (auto& r : ParseRules(other_rules ? *other_rules : null_value)) {
-        if (std::find(rules.begin(), rules.end(), r) == rules.end()) rules.push_back(std::move(r));
+      auto& slot = policy->cluster_roles[a.name];
+      if (*slot != rules) {
+        slot = Intern(std::move(rules));
+        changed = true;
       }
     }
-    auto& slot = policy->cluster_roles[name];
-    if (*slot != rules) {
-      // Keep the stored object current, as Kubernetes' aggregation controller does.
-      json::object updated = *role;
-      updated["rules"] = RulesToJson(rules);
-      MutableMetadata(updated).erase("resourceVersion");
-      std::string key = ObjectKey(cluster, RbacType("clusterroles"), "", name);
-      auto current = store.Get(key);
-      if (current.ok() && current->kv) {
-        (void)store.Update(key, json::serialize(updated), current->kv->mod_revision);
-      }
-      slot = Intern(std::move(rules));
+    if (!changed) break;
+  }
+  // Keep the stored objects current, as Kubernetes' aggregation controller does.
+  for (const Aggregate& a : aggregates) {
+    const json::value* stored_rules = a.role->if_contains("rules");
+    const auto& effective = *policy->cluster_roles[a.name];
+    if (ParseRules(stored_rules ? *stored_rules : null_value) == effective) continue;
+    json::object updated = *a.role;
+    updated["rules"] = RulesToJson(effective);
+    MutableMetadata(updated).erase("resourceVersion");
+    std::string key = ObjectKey(cluster, RbacType("clusterroles"), "", a.name);
+    auto current = store.Get(key);
+    if (current.ok() && current->kv) {
+      (void)store.Update(key, json::serialize(updated), current->kv->mod_revision);
     }
   }
   for (const auto& role : listed["roles"].objects) {
