@@ -138,7 +138,8 @@ class ApiServer::Impl {
                          const UserInfo& user) {
     ex->ReadBodyToString(1 << 20, [this, ex, info, user](Status st, std::string body) {
       if (!st.ok()) return ex->Respond(ErrorResponse(st));
-      auto review = authz::ReviewAccess(authorizer_, info, user, body);
+      auto review = authz::ReviewAccess(authorizer_, info, user, body,
+                                        ex->request().Header("Content-Type"));
       if (!review.ok()) return ex->Respond(ErrorResponse(review.status()));
       ex->Respond(JsonResponse(201, *review));
     });

@@ -37,13 +37,20 @@ YAML
 }
 ALICE=$(user_kubeconfig alice "/CN=alice/O=devs")
 alice() { k --kubeconfig "$ALICE" "$@"; }
+# Objects made by kubectl's generators are sent as JSON (`create -f`), which every kubectl
+# does; kubectl 1.32+ sends generator objects as protobuf, which Carrier does not read yet.
+gen() {  # gen <kubectl function> <create args...>
+  local who=$1
+  shift
+  $who create "$@" --dry-run=client -o yaml | $who create -f - 2>&1
+}
 
 # The bootstrap policy is there, listed and readable.
-ROLES=$(k get clusterroles -o name)
+ROLES=" $(k get clusterroles --no-headers | awk '{print $1}' | tr '\n' ' ')"
 for role in cluster-admin admin edit view system:discovery system:basic-user \
             system:public-info-viewer system:node system:node-bootstrapper \
             system:kube-controller-manager; do
-  expect_contains "bootstrap clusterrole $role" "clusterrole.rbac.authorization.k8s.io/$role" "$ROLES"
+  expect_contains "bootstrap clusterrole $role" " $role " "$ROLES"
 done
 expect_contains "cluster-admin is bound to system:masters" "system:masters" \
   "$(k get clusterrolebinding cluster-admin -o jsonpath='{.subjects[*].name}')"
@@ -61,15 +68,15 @@ expect_contains "alice can use discovery" "configmaps" "$(alice api-resources 2>
 
 # Bind view to alice in default.
 expect_contains "create rolebinding" "rolebinding.rbac.authorization.k8s.io/alice-view created" \
-  "$(k create rolebinding alice-view --clusterrole=view --user=alice -n default 2>&1)"
-k create configmap settings --from-literal=a=b >/dev/null
+  "$(gen k rolebinding alice-view --clusterrole=view --user=alice -n default)"
+gen k configmap settings --from-literal=a=b >/dev/null
 expect_eq "alice can list" "configmap/settings" "$(alice get configmaps -o name 2>&1)"
 expect_contains "alice can get" "settings" "$(alice get configmap settings -o name 2>&1)"
 expect_eq "alice can-i list pods now" "yes" "$(alice auth can-i list pods 2>/dev/null)"
 expect_eq "alice still cannot create" "no" "$(alice auth can-i create pods 2>/dev/null)"
 expect_contains "alice's create is Forbidden" \
-  'Error from server (Forbidden): configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "default"' \
-  "$(alice create configmap mine --from-literal=x=y 2>&1)"
+  'configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "default"' \
+  "$(gen alice configmap mine --from-literal=x=y)"
 expect_contains "alice cannot read secrets" "Forbidden" "$(alice get secrets 2>&1)"
 expect_contains "view is per namespace" \
   'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "kube-system"' \
@@ -80,17 +87,17 @@ expect_contains "can-i --list shows self reviews" "selfsubjectaccessreviews.auth
 expect_contains "can-i --list shows non-resource URLs" "/version" "$LIST"
 
 # Escalation: admin of a namespace cannot grant what it does not hold.
-k create namespace team >/dev/null
-k create rolebinding alice-admin --clusterrole=admin --user=alice -n team >/dev/null
+gen k namespace team >/dev/null
+gen k rolebinding alice-admin --clusterrole=admin --user=alice -n team >/dev/null
 expect_contains "alice can grant what she holds" "role.rbac.authorization.k8s.io/reader created" \
-  "$(alice create role reader --verb=get,list --resource=pods -n team 2>&1)"
+  "$(gen alice role reader --verb=get,list --resource=pods -n team)"
 expect_contains "alice cannot grant what she does not hold" \
-  "is attempting to grant RBAC permissions not currently held" \
-  "$(alice create role nodes --verb=create --resource=nodes -n team 2>&1)"
-expect_contains "alice cannot bind cluster-admin" "Forbidden" \
-  "$(alice create rolebinding sneaky --clusterrole=cluster-admin --user=alice -n team 2>&1)"
+  'roles.rbac.authorization.k8s.io "nodes" is forbidden: user "alice" (groups=["devs" "system:authenticated"]) is attempting to grant RBAC permissions not currently held' \
+  "$(gen alice role nodes --verb=create --resource=nodes -n team)"
+expect_contains "alice cannot bind cluster-admin" "is attempting to grant RBAC permissions not currently held" \
+  "$(gen alice rolebinding sneaky --clusterrole=cluster-admin --user=alice -n team)"
 expect_contains "alice can bind view in team" "rolebinding.rbac.authorization.k8s.io/bob-view created" \
-  "$(alice create rolebinding bob-view --clusterrole=view --user=bob -n team 2>&1)"
+  "$(gen alice rolebinding bob-view --clusterrole=view --user=bob -n team)"
 
 # A SubjectAccessReview about someone else (the admin asks).
 cat >"$E2E_TMP/sar.json" <<'JSON'

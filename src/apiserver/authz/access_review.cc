@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/json_decode.h"
+#include "apiserver/authz/review_protobuf.h"
 
 namespace carrier::apiserver::authz {
 
@@ -60,7 +61,8 @@ bool IsAccessReview(const RequestInfo& info) {
 }
 
 Result<json::object> ReviewAccess(Authorizer& authorizer, const RequestInfo& info,
-                                  const UserInfo& requester, std::string_view body) {
+                                  const UserInfo& requester, std::string_view body,
+                                  std::string_view content_type) {
   const std::string kind = KindOf(info.resource);
   if (info.verb != "create") {
     return api::NewMethodNotSupported(info.group, info.resource, info.verb).status;
@@ -69,11 +71,18 @@ Result<json::object> ReviewAccess(Authorizer& authorizer, const RequestInfo& inf
   if (local == info.namespace_.empty()) {
     return Status(Code::kNotFound, "the server could not find the requested resource");
   }
-  auto decoded = api::DecodeJson(body);
-  if (!decoded.ok() || !decoded->is_object()) {
-    return Status(Code::kBadRequest, "the request body is not a JSON object");
+  json::object review;
+  if (content_type.substr(0, content_type.find(';')) == kProtobufContentType) {
+    auto decoded = DecodeReviewProtobuf(body, kind);
+    if (!decoded.ok()) return decoded.status();
+    review = std::move(*decoded);
+  } else {
+    auto decoded = api::DecodeJson(body);
+    if (!decoded.ok() || !decoded->is_object()) {
+      return Status(Code::kBadRequest, "the request body is not a JSON object");
+    }
+    review = std::move(decoded->get_object());
   }
-  json::object review = std::move(decoded->get_object());
   const json::object empty;
   const json::object* spec = Obj(review, "spec");
   if (spec == nullptr) spec = &empty;

@@ -16,9 +16,11 @@ namespace carrier::apiserver::authz {
 // Whether the request addresses one of the review resources.
 bool IsAccessReview(const RequestInfo& info);
 
-// Answers a review request (the body already read). The result is the review with its
-// status; errors are 400 for a malformed body, 405 for verbs other than create.
+// Answers a review request (the body already read, JSON or protobuf by `content_type`). The
+// result is the review with its status (answered as JSON); errors are 400 for a malformed
+// body, 405 for verbs other than create.
 Result<boost::json::object> ReviewAccess(Authorizer& authorizer, const RequestInfo& info,
-                                         const UserInfo& requester, std::string_view body);
+                                         const UserInfo& requester, std::string_view body,
+                                         std::string_view content_type = "application/json");
 
 }  // namespace carrier::apiserver::authz
