@@ -20,7 +20,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/ca.key" -out "$W/ca.crt" -
   -subj "/CN=webhook-test-ca" 2>/dev/null
 openssl req -new -newkey rsa:2048 -nodes -keyout "$W/tls.key" -out "$W/tls.csr" \
   -subj "/CN=127.0.0.1" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$W/ext.cnf"
+printf 'subjectAltName=IP:127.0.0.1,DNS:hook.default.svc\n' >"$W/ext.cnf"
 openssl x509 -req -in "$W/tls.csr" -CA "$W/ca.crt" -CAkey "$W/ca.key" -CAcreateserial -days 1 \
   -extfile "$W/ext.cnf" -out "$W/tls.crt" 2>/dev/null
 CA_BUNDLE=$(base64 -w0 <"$W/ca.crt")
@@ -34,7 +34,7 @@ PORT=$(cat "$W/port")
 DOWN_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # One webhook per test case, each selecting objects by the label test=<case>.
-hook() {  # hook <name> <path> <port> <failurePolicy> <timeoutSeconds> <case>
+hook() {  # hook <name> <path> <port> <failurePolicy> <timeoutSeconds> <case> [sideEffects]
   cat <<YAML
   - name: $1
     clientConfig:
@@ -50,7 +50,7 @@ hook() {  # hook <name> <path> <port> <failurePolicy> <timeoutSeconds> <case>
       matchLabels: {test: $6}
     failurePolicy: $4
     timeoutSeconds: $5
-    sideEffects: None
+    sideEffects: ${7:-None}
     admissionReviewVersions: ["v1"]
 YAML
 }
@@ -71,11 +71,30 @@ YAML
   hook down-ignore.carrier.test /validate "$DOWN_PORT" Ignore 10 down-ignore
   hook slow-fail.carrier.test /slow "$PORT" Fail 1 slow-fail
   hook slow-ignore.carrier.test /slow "$PORT" Ignore 1 slow-ignore
+  hook side-effects.carrier.test /validate "$PORT" Fail 10 side Some
+  # Through a Service of the cluster: its Endpoints say where, the name is verified.
+  hook service.carrier.test /validate "$PORT" Fail 10 service |
+    sed "s#url: https://127.0.0.1:$PORT/validate#service: {namespace: default, name: hook, port: $PORT, path: /validate}#"
 } >"$E2E_TMP/validating.yaml"
+cat >"$E2E_TMP/service.yaml" <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: hook}
+spec:
+  ports: [{port: $PORT}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: hook}
+subsets:
+- addresses: [{ip: 127.0.0.1}]
+  ports: [{port: $PORT}]
+YAML
+k create -f "$E2E_TMP/service.yaml" >/dev/null
 expect_contains "mutating webhook configuration" "created" "$(k create -f "$E2E_TMP/mutating.yaml" 2>&1)"
 expect_contains "validating webhook configuration" "created" "$(k create -f "$E2E_TMP/validating.yaml" 2>&1)"
 
-cm() {  # cm <name> <labels...>: creates a configmap with the labels, prints kubectl's output
+cm_yaml() {  # cm_yaml <name> <labels...>: writes $E2E_TMP/<name>.yaml
   local name=$1
   shift
   {
@@ -86,7 +105,10 @@ cm() {  # cm <name> <labels...>: creates a configmap with the labels, prints kub
     echo "  labels:"
     for l in "$@"; do echo "    ${l%%=*}: \"${l#*=}\""; done
   } >"$E2E_TMP/$name.yaml"
-  k create -f "$E2E_TMP/$name.yaml" 2>&1
+}
+cm() {  # cm <name> <labels...>: creates a configmap with the labels, prints kubectl's output
+  cm_yaml "$@"
+  k create -f "$E2E_TMP/$1.yaml" 2>&1
 }
 
 # Denied with the webhook's message; others are mutated, with the webhook's warning.
@@ -102,6 +124,22 @@ expect_eq "unselected objects are left alone" "" \
   "$(cm plain test=other >/dev/null; k get cm plain -o jsonpath='{.metadata.labels.mutated}')"
 expect_contains "updates are admitted too" 'denied the request' \
   "$(k label cm accepted deny=true 2>&1)"
+
+# Dry run: webhooks with side effects refuse it; side-effect-free ones run (and mutate).
+cm_yaml side test=side
+cm_yaml dry test=main
+expect_contains "dry run is refused by a webhook with side effects" \
+  'admission webhook "side-effects.carrier.test" does not support dry run' \
+  "$(k create -f "$E2E_TMP/side.yaml" --dry-run=server 2>&1)"
+expect_contains "dry run through side-effect-free webhooks" "mutated: \"yes\"" \
+  "$(k create -f "$E2E_TMP/dry.yaml" --dry-run=server -o yaml 2>&1)"
+expect_contains "dry run stored nothing" "NotFound" "$(k get cm dry 2>&1)"
+
+# A webhook reached through a Service.
+expect_contains "service webhook denies" \
+  'admission webhook "service.carrier.test" denied the request: label deny=true is not allowed' \
+  "$(cm via-service test=service deny=true)"
+expect_contains "service webhook allows" "configmap/via-service2 created" "$(cm via-service2 test=service)"
 
 # The webhook is down.
 expect_contains "down, failurePolicy Fail" 'failed calling webhook "down-fail.carrier.test"' \
