@@ -143,6 +143,23 @@ TEST_F(AuthorizerTest, BootstrapPolicyIsMaterialisedOnFirstUse) {
   EXPECT_FALSE(db.Get("c2", "rbac.authorization.k8s.io", "clusterroles", "", "view"));
 }
 
+TEST_F(AuthorizerTest, ClustersShareCompiledBootstrapRules) {
+  authz.Authorize("c1", User("alice"), Url("get", "/api"));
+  const size_t one = authz.CompiledRuleSets();
+  EXPECT_GT(one, 10u);
+  for (int i = 2; i <= 20; ++i) {
+    authz.Authorize("c" + std::to_string(i), User("alice"), Url("get", "/api"));
+  }
+  EXPECT_EQ(authz.CompiledRuleSets(), one);  // twenty clusters, one compiled copy
+  // A cluster that edits a role gets its own copy of that role only.
+  db.Put("c7", "rbac.authorization.k8s.io", "clusterroles",
+         R"({"metadata":{"name":"system:discovery"},
+             "rules":[{"nonResourceURLs":["/api"],"verbs":["get"]}]})");
+  authz.Invalidate("c7");
+  authz.Authorize("c7", User("alice"), Url("get", "/api"));
+  EXPECT_EQ(authz.CompiledRuleSets(), one + 1);
+}
+
 TEST_F(AuthorizerTest, DefaultBindings) {
   EXPECT_TRUE(authz.Authorize("c1", User("alice"), Url("get", "/apis")).allowed);
   EXPECT_TRUE(authz.Authorize("c1", User("alice"), Url("get", "/version")).allowed);

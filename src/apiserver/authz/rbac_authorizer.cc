@@ -127,6 +127,13 @@ std::shared_ptr<const std::vector<PolicyRule>> Authorizer::Intern(std::vector<Po
   return made;
 }
 
+size_t Authorizer::CompiledRuleSets() const {
+  std::lock_guard lock(impl_->mu);
+  size_t alive = 0;
+  for (const auto& [key, weak] : impl_->interned) alive += weak.expired() ? 0 : 1;
+  return alive;
+}
+
 Status Authorizer::Materialise(const std::string& cluster) {
   storage::Store& store = impl_->store;
   auto marker = store.Get(MarkerKey(cluster));

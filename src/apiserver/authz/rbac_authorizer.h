@@ -63,6 +63,9 @@ class Authorizer {
   // The cluster was deleted.
   void Forget(const std::string& cluster);
 
+  // How many distinct compiled rule sets are alive (clusters with the same roles share them).
+  size_t CompiledRuleSets() const;
+
   struct Policy;
   struct Entry;
 
