@@ -60,6 +60,11 @@ YAML
   echo "metadata: {name: test-mutating}"
   echo "webhooks:"
   hook label.carrier.test /mutate "$PORT" Fail 10 main
+  hook count.carrier.test /count "$PORT" Fail 10 reinvoke
+  echo "    reinvocationPolicy: IfNeeded"
+  hook second.carrier.test /second "$PORT" Fail 10 reinvoke
+  hook count-once.carrier.test /count "$PORT" Fail 10 once
+  hook second-once.carrier.test /second "$PORT" Fail 10 once
 } >"$E2E_TMP/mutating.yaml"
 {
   echo "apiVersion: admissionregistration.k8s.io/v1"
@@ -72,6 +77,8 @@ YAML
   hook slow-fail.carrier.test /slow "$PORT" Fail 1 slow-fail
   hook slow-ignore.carrier.test /slow "$PORT" Ignore 1 slow-ignore
   hook side-effects.carrier.test /validate "$PORT" Fail 10 side Some
+  hook namespaced.carrier.test /validate "$PORT" Fail 10 ns
+  printf '    namespaceSelector:\n      matchLabels: {hooked: "yes"}\n'
   # Through a Service of the cluster: its Endpoints say where, the name is verified.
   hook service.carrier.test /validate "$PORT" Fail 10 service |
     sed "s#url: https://127.0.0.1:$PORT/validate#service: {namespace: default, name: hook, port: $PORT, path: /validate}#"
@@ -134,6 +141,21 @@ expect_contains "dry run is refused by a webhook with side effects" \
 expect_contains "dry run through side-effect-free webhooks" "mutated: \"yes\"" \
   "$(k create -f "$E2E_TMP/dry.yaml" --dry-run=server -o yaml 2>&1)"
 expect_contains "dry run stored nothing" "NotFound" "$(k get cm dry 2>&1)"
+
+# reinvocationPolicy IfNeeded: called again after a later webhook changed the object.
+cm again test=reinvoke >/dev/null
+expect_eq "IfNeeded webhook was reinvoked" "2" "$(k get cm again -o jsonpath='{.metadata.labels.calls}')"
+cm once test=once >/dev/null
+expect_eq "Never: called once" "1" "$(k get cm once -o jsonpath='{.metadata.labels.calls}')"
+
+# namespaceSelector: only namespaces labelled hooked=yes.
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hooked\n  labels: {hooked: "yes"}\n' |
+  k create -f - >/dev/null
+cm_yaml in-hooked test=ns deny=true
+expect_contains "namespaceSelector matches" 'admission webhook "namespaced.carrier.test" denied' \
+  "$(k create -n hooked -f "$E2E_TMP/in-hooked.yaml" 2>&1)"
+expect_contains "namespaceSelector does not match" "configmap/in-default created" \
+  "$(cm in-default test=ns deny=true)"
 
 # A webhook reached through a Service.
 expect_contains "service webhook denies" \

@@ -5,6 +5,8 @@ Usage: webhook_server.py <cert> <key> <port file>
 Listens on a free port of 127.0.0.1 (written to <port file>) and answers:
   /validate  denies objects labelled deny=true, allows the rest with a warning
   /mutate    adds the label mutated=yes (a JSONPatch)
+  /count     counts its calls in the label calls (for reinvocationPolicy)
+  /second    adds the label second=yes
   /slow      answers "allowed" after 3 seconds (for timeoutSeconds tests)
 """
 import base64
@@ -41,6 +43,21 @@ class Handler(BaseHTTPRequestHandler):
                 patch = [{"op": "add", "path": "/metadata/labels/mutated", "value": "yes"}]
             else:
                 patch = [{"op": "add", "path": "/metadata/labels", "value": {"mutated": "yes"}}]
+            answer = review_response(uid, True, patchType="JSONPatch",
+                                     patch=base64.b64encode(json.dumps(patch).encode()).decode())
+        elif path in ("/count", "/second"):
+            # /count: label calls = how many times this webhook saw the object (reinvocation);
+            # /second: label second=yes, a change made after /count ran.
+            if path == "/count":
+                key, value = "calls", str(int(labels.get("calls", "0")) + 1)
+            else:
+                key, value = "second", "yes"
+            if labels.get(key) == value:
+                patch = []
+            elif labels:
+                patch = [{"op": "add", "path": "/metadata/labels/" + key, "value": value}]
+            else:
+                patch = [{"op": "add", "path": "/metadata/labels", "value": {key: value}}]
             answer = review_response(uid, True, patchType="JSONPatch",
                                      patch=base64.b64encode(json.dumps(patch).encode()).decode())
         elif path == "/slow":
