@@ -117,7 +117,8 @@ class ApiServer::Impl {
           Status(Code::kNotFound, "logical cluster \"" + info->cluster + "\" not found")));
     }
     // ---- Authorization (authz/rbac_authorizer.h) ----
-    UserInfo subject = user.ok() ? *user : UserInfo{"system:anonymous", "", {"system:unauthenticated"}, {}};
+    UserInfo subject =
+        user.ok() ? *user : UserInfo{"system:anonymous", "", {"system:unauthenticated"}, {}};
     authz::Attributes attributes = authz::Attributes::From(*info);
     if (!attributes.resource_request && attributes.verb == "head") attributes.verb = "get";
     authz::Decision decision = authorizer_.Authorize(info->cluster, subject, attributes);

@@ -83,7 +83,8 @@ TEST_F(AdmissionTest, NamespaceLifecycle) {
   del.old_object = &ns;
   e = chain.Run(del);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->status.message(), "namespaces \"kube-system\" is forbidden: this namespace may not be deleted");
+  EXPECT_EQ(e->status.message(),
+            "namespaces \"kube-system\" is forbidden: this namespace may not be deleted");
   del.name = "team";
   EXPECT_FALSE(chain.Run(del));
 }
@@ -94,7 +95,8 @@ TEST_F(AdmissionTest, ServiceAccountDefaultsAndMustExist) {
   EXPECT_EQ(pod["spec"].as_object()["serviceAccountName"].as_string(), "default");
   EXPECT_TRUE(db.Get("c", "", "serviceaccounts", "default", "default"));
 
-  auto named = Obj(R"({"metadata":{"name":"q"},"spec":{"serviceAccountName":"builder","containers":[{"name":"c"}]}})");
+  auto named = Obj(
+      R"({"metadata":{"name":"q"},"spec":{"serviceAccountName":"builder","containers":[{"name":"c"}]}})");
   auto e = Create("", "pods", "default", named, admin);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->status.message(),
@@ -106,9 +108,11 @@ TEST_F(AdmissionTest, ServiceAccountDefaultsAndMustExist) {
 
 TEST_F(AdmissionTest, NodeRestriction) {
   UserInfo node{"system:node:n1", "", {"system:nodes"}, {}};
-  auto mine = Obj(R"({"metadata":{"name":"m"},"spec":{"nodeName":"n1","containers":[{"name":"c"}]}})");
+  auto mine =
+      Obj(R"({"metadata":{"name":"m"},"spec":{"nodeName":"n1","containers":[{"name":"c"}]}})");
   EXPECT_FALSE(Create("", "pods", "default", mine, node));
-  auto theirs = Obj(R"({"metadata":{"name":"t"},"spec":{"nodeName":"n2","containers":[{"name":"c"}]}})");
+  auto theirs =
+      Obj(R"({"metadata":{"name":"t"},"spec":{"nodeName":"n2","containers":[{"name":"c"}]}})");
   auto e = Create("", "pods", "default", theirs, node);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->status.message(),
@@ -118,7 +122,8 @@ TEST_F(AdmissionTest, NodeRestriction) {
   auto other_node = Obj(R"({"metadata":{"name":"n2"}})");
   e = Create("", "nodes", "", other_node, node);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->status.message(), "nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify node \"n2\"");
+  EXPECT_EQ(e->status.message(),
+            "nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify node \"n2\"");
 
   json::object old_node = Obj(R"({"metadata":{"name":"n1","labels":{"a":"b"}}})");
   json::object new_node = Obj(R"({"metadata":{"name":"n1","labels":{"a":"b",
@@ -172,9 +177,10 @@ TEST_F(AdmissionTest, ResourceQuotaCountsAndCompute) {
   ASSERT_TRUE(quota);
   EXPECT_EQ(quota->at("status").at("used").at("pods").as_string(), "1");
   EXPECT_EQ(quota->at("status").at("used").at("requests.cpu").as_string(), "600m");
-  db.Put("c", "", "pods", json::serialize(json::object{
-                              {"metadata", json::object{{"name", "p1"}, {"namespace", "team"}}},
-                              {"spec", p1["spec"]}}));
+  db.Put("c", "", "pods",
+         json::serialize(
+             json::object{{"metadata", json::object{{"name", "p1"}, {"namespace", "team"}}},
+                          {"spec", p1["spec"]}}));
 
   auto p2 = Obj(R"({"metadata":{"name":"p2"},"spec":{"containers":[{"name":"c",
       "resources":{"requests":{"cpu":"600m"}}}]}})");
@@ -223,10 +229,11 @@ TEST_F(AdmissionTest, EscalationPrevention) {
       "rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","delete"]}]})");
   auto e = Create("rbac.authorization.k8s.io", "roles", "team", more, dave);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->status.message(),
-            "roles.rbac.authorization.k8s.io \"more\" is forbidden: user \"dave\" "
-            "(groups=[\"devs\" \"system:authenticated\"]) is attempting to grant RBAC permissions "
-            "not currently held:\n{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\" \"delete\"]}");
+  EXPECT_EQ(
+      e->status.message(),
+      "roles.rbac.authorization.k8s.io \"more\" is forbidden: user \"dave\" "
+      "(groups=[\"devs\" \"system:authenticated\"]) is attempting to grant RBAC permissions "
+      "not currently held:\n{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"get\" \"delete\"]}");
   auto bind_admin = Obj(R"({"metadata":{"name":"b","namespace":"team"},
       "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"admin"},
       "subjects":[{"kind":"User","name":"dave"}]})");

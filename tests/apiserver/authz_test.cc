@@ -99,9 +99,10 @@ TEST(Escalation, CoverageIsPerPermission) {
   EXPECT_FALSE(Covers(owner, {{"get"}, {""}, {"configmaps"}, {}, {}}));  // all names
   EXPECT_TRUE(Covers(owner, {{"get"}, {}, {}, {}, {"/metrics/cpu"}}));
   EXPECT_FALSE(Covers(owner, {{"get"}, {}, {}, {}, {"/debug"}}));
-  EXPECT_TRUE(Covers({{{"*"}, {"*"}, {"*"}, {}, {}}}, {{"delete"}, {"apps"}, {"deployments"}, {}, {}}));
-  auto missing = Uncovered(owner, {{{"get"}, {""}, {"pods"}, {}, {}},
-                                   {{"delete"}, {""}, {"pods"}, {}, {}}});
+  EXPECT_TRUE(
+      Covers({{{"*"}, {"*"}, {"*"}, {}, {}}}, {{"delete"}, {"apps"}, {"deployments"}, {}, {}}));
+  auto missing =
+      Uncovered(owner, {{{"get"}, {""}, {"pods"}, {}, {}}, {{"delete"}, {""}, {"pods"}, {}, {}}});
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_EQ(missing[0].verbs, std::vector<std::string>{"delete"});
 }
@@ -129,8 +130,9 @@ class AuthorizerTest : public ::testing::Test {
 
 TEST_F(AuthorizerTest, BootstrapPolicyIsMaterialisedOnFirstUse) {
   EXPECT_FALSE(db.Get("c1", "rbac.authorization.k8s.io", "clusterroles", "", "view"));
-  EXPECT_TRUE(authz.Authorize("c1", User("system:admin", {"system:masters"}),
-                              Res("list", "", "pods")).allowed);
+  EXPECT_TRUE(
+      authz.Authorize("c1", User("system:admin", {"system:masters"}), Res("list", "", "pods"))
+          .allowed);
   for (const auto& object : BootstrapPolicy()) {
     EXPECT_TRUE(db.Get("c1", "rbac.authorization.k8s.io", object.resource, "", object.name))
         << object.name;
@@ -165,11 +167,13 @@ TEST_F(AuthorizerTest, DefaultBindings) {
   EXPECT_TRUE(authz.Authorize("c1", User("alice"), Url("get", "/version")).allowed);
   EXPECT_TRUE(authz.Authorize("c1", User("system:anonymous"), Url("get", "/healthz")).allowed);
   EXPECT_FALSE(authz.Authorize("c1", User("system:anonymous"), Url("get", "/apis")).allowed);
-  EXPECT_TRUE(authz.Authorize("c1", User("alice"),
-                              Res("create", "authorization.k8s.io", "selfsubjectaccessreviews"))
+  EXPECT_TRUE(authz
+                  .Authorize("c1", User("alice"),
+                             Res("create", "authorization.k8s.io", "selfsubjectaccessreviews"))
                   .allowed);
   EXPECT_FALSE(authz.Authorize("c1", User("alice"), Res("list", "", "pods", "default")).allowed);
-  EXPECT_TRUE(authz.Authorize("c1", User("x", {"system:masters"}), Url("post", "/anything")).allowed);
+  EXPECT_TRUE(
+      authz.Authorize("c1", User("x", {"system:masters"}), Url("post", "/anything")).allowed);
 }
 
 TEST_F(AuthorizerTest, RoleBindingOfViewInOneNamespace) {
@@ -179,8 +183,8 @@ TEST_F(AuthorizerTest, RoleBindingOfViewInOneNamespace) {
              "subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"alice"}]})");
   authz.Invalidate("c1");
   EXPECT_TRUE(authz.Authorize("c1", User("alice"), Res("list", "", "pods", "team")).allowed);
-  EXPECT_TRUE(authz.Authorize("c1", User("alice"), Res("get", "apps", "deployments", "team", "w"))
-                  .allowed);
+  EXPECT_TRUE(
+      authz.Authorize("c1", User("alice"), Res("get", "apps", "deployments", "team", "w")).allowed);
   EXPECT_FALSE(authz.Authorize("c1", User("alice"), Res("create", "", "pods", "team")).allowed);
   EXPECT_FALSE(authz.Authorize("c1", User("alice"), Res("get", "", "secrets", "team")).allowed);
   EXPECT_FALSE(authz.Authorize("c1", User("alice"), Res("list", "", "pods", "other")).allowed);
@@ -256,7 +260,8 @@ TEST_F(AuthorizerTest, Impersonation) {
   EXPECT_TRUE(authz.AuthorizeImpersonation("c1", User("alice"), "users", "bob").ok());
   EXPECT_TRUE(authz.AuthorizeImpersonation("c1", User("alice"), "groups", "devs").ok());
   EXPECT_TRUE(authz.AuthorizeImpersonation("c1", User("alice"), "userextras/scopes", "x").ok());
-  EXPECT_FALSE(authz.AuthorizeImpersonation("c1", User("alice"), "serviceaccounts", "sa", "ns").ok());
+  EXPECT_FALSE(
+      authz.AuthorizeImpersonation("c1", User("alice"), "serviceaccounts", "sa", "ns").ok());
 }
 
 TEST_F(AuthorizerTest, NodeAuthorizer) {
@@ -266,12 +271,16 @@ TEST_F(AuthorizerTest, NodeAuthorizer) {
   EXPECT_TRUE(authz.Authorize("c1", node, Res("update", "", "nodes", "", "n1", "status")).allowed);
   EXPECT_FALSE(authz.Authorize("c1", node, Res("update", "", "nodes", "", "n2", "status")).allowed);
   EXPECT_TRUE(authz.Authorize("c1", node, Res("list", "", "nodes")).allowed);
-  EXPECT_TRUE(authz.Authorize("c1", node,
-                              Res("update", "coordination.k8s.io", "leases", "kube-node-lease", "n1"))
-                  .allowed);
-  EXPECT_FALSE(authz.Authorize("c1", node,
-                               Res("update", "coordination.k8s.io", "leases", "kube-node-lease", "n2"))
-                   .allowed);
+  EXPECT_TRUE(
+      authz
+          .Authorize("c1", node,
+                     Res("update", "coordination.k8s.io", "leases", "kube-node-lease", "n1"))
+          .allowed);
+  EXPECT_FALSE(
+      authz
+          .Authorize("c1", node,
+                     Res("update", "coordination.k8s.io", "leases", "kube-node-lease", "n2"))
+          .allowed);
   EXPECT_FALSE(authz.Authorize("c1", node, Res("list", "", "secrets", "ns")).allowed);
   EXPECT_FALSE(authz.Authorize("c1", node, Res("get", "", "secrets", "ns", "token")).allowed);
   db.Put("c1", "", "pods",
@@ -280,8 +289,10 @@ TEST_F(AuthorizerTest, NodeAuthorizer) {
                      "containers":[{"name":"c","envFrom":[{"configMapRef":{"name":"env"}}]}]}})");
   EXPECT_TRUE(authz.Authorize("c1", node, Res("get", "", "secrets", "ns", "token")).allowed);
   EXPECT_TRUE(authz.Authorize("c1", node, Res("get", "", "configmaps", "ns", "env")).allowed);
-  EXPECT_FALSE(authz.Authorize("c1", User("system:node:n2", {"system:nodes"}),
-                               Res("get", "", "secrets", "ns", "token")).allowed);
+  EXPECT_FALSE(authz
+                   .Authorize("c1", User("system:node:n2", {"system:nodes"}),
+                              Res("get", "", "secrets", "ns", "token"))
+                   .allowed);
   EXPECT_FALSE(authz.Authorize("c1", node, Res("delete", "", "namespaces", "", "ns")).allowed);
 }
 
@@ -294,8 +305,9 @@ TEST_F(AuthorizerTest, AccessReviews) {
   info.verb = "create";
   info.resource = "selfsubjectaccessreviews";
   ASSERT_TRUE(IsAccessReview(info));
-  auto review = ReviewAccess(authz, info, User("alice"),
-                             R"({"spec":{"resourceAttributes":{"verb":"list","resource":"pods","namespace":"default"}}})");
+  auto review = ReviewAccess(
+      authz, info, User("alice"),
+      R"({"spec":{"resourceAttributes":{"verb":"list","resource":"pods","namespace":"default"}}})");
   ASSERT_TRUE(review.ok()) << review.status().ToString();
   EXPECT_EQ(review->at("status").at("allowed").as_bool(), false);
   EXPECT_EQ(review->at("kind").as_string(), "SelfSubjectAccessReview");
@@ -309,8 +321,9 @@ TEST_F(AuthorizerTest, AccessReviews) {
 
   info.resource = "localsubjectaccessreviews";
   info.namespace_ = "a";
-  review = ReviewAccess(authz, info, User("admin"),
-                        R"({"spec":{"user":"x","resourceAttributes":{"verb":"get","resource":"pods","namespace":"b"}}})");
+  review = ReviewAccess(
+      authz, info, User("admin"),
+      R"({"spec":{"user":"x","resourceAttributes":{"verb":"get","resource":"pods","namespace":"b"}}})");
   EXPECT_EQ(review.status().code(), Code::kBadRequest);
 
   info.resource = "selfsubjectrulesreviews";

@@ -57,7 +57,8 @@ class PolicyStore {
     auto v = api::DecodeJson(object_json);
     ASSERT_TRUE(v.ok()) << object_json;
     const auto& meta = v->at("metadata").as_object();
-    std::string ns = meta.contains("namespace") ? std::string(meta.at("namespace").as_string()) : "";
+    std::string ns =
+        meta.contains("namespace") ? std::string(meta.at("namespace").as_string()) : "";
     std::string name(meta.at("name").as_string());
     auto put = store().Put(ObjectKey(cluster, Type(group, resource), ns, name), object_json);
     ASSERT_TRUE(put.ok()) << put.status().ToString();

@@ -36,8 +36,8 @@ class LimitRanger : public Plugin {
       if (!res.is_object()) res = json::object();
       for (const json::object& limit : limits) {
         const json::object* l = &limit;
-        for (auto [field, target] : {std::pair{"default", "limits"},
-                                     std::pair{"defaultRequest", "requests"}}) {
+        for (auto [field, target] :
+             {std::pair{"default", "limits"}, std::pair{"defaultRequest", "requests"}}) {
           const json::object* defaults = ObjAt(*l, field);
           if (!defaults) continue;
           json::value& t = res.get_object()[target];
@@ -77,9 +77,8 @@ class LimitRanger : public Plugin {
             auto bound = ParseQuantity(QuantityText(value));
             const json::value* req = requests ? requests->if_contains(name) : nullptr;
             if (!req) {
-              errors.push_back("minimum " + std::string(name) +
-                               " usage per Container is " + QuantityText(value) +
-                               ".  No request is specified");
+              errors.push_back("minimum " + std::string(name) + " usage per Container is " +
+                               QuantityText(value) + ".  No request is specified");
               continue;
             }
             auto got = ParseQuantity(QuantityText(*req));

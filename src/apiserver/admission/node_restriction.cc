@@ -80,8 +80,9 @@ class NodeRestriction : public Plugin {
         return std::nullopt;
       }
       if (r.subresource == "status") {
-        return Forbidden(r, who + " can only update pod status for pods with spec.nodeName set "
-                                  "to itself");
+        return Forbidden(r, who +
+                                " can only update pod status for pods with spec.nodeName set "
+                                "to itself");
       }
       const char* verb = r.operation == Operation::kCreate   ? "create"
                          : r.operation == Operation::kDelete ? "delete"
@@ -94,17 +95,19 @@ class NodeRestriction : public Plugin {
       }
       auto changed = RestrictedLabelChanges(r.old_object, r.object);
       if (!changed.empty()) {
-        return Forbidden(r, who + (r.operation == Operation::kCreate
-                                       ? " is not allowed to set the following labels: "
-                                       : " is not allowed to modify labels: ") +
+        return Forbidden(r, who +
+                                (r.operation == Operation::kCreate
+                                     ? " is not allowed to set the following labels: "
+                                     : " is not allowed to modify labels: ") +
                                 Join(changed));
       }
       return std::nullopt;
     }
     if (r.Is("coordination.k8s.io", "leases")) {
       if (r.namespace_ != "kube-node-lease" || r.name != *node) {
-        return Forbidden(r, who + " can only access leases with the same name as the requesting "
-                                  "node");
+        return Forbidden(r, who +
+                                " can only access leases with the same name as the requesting "
+                                "node");
       }
     }
     return std::nullopt;

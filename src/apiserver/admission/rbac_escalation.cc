@@ -95,8 +95,8 @@ class RbacEscalation : public Plugin {
       const json::value* old_ref = r.old_object->if_contains("roleRef");
       if (old_ref && ref_json && *old_ref != *ref_json) {
         api::FieldErrors errors;
-        errors.push_back(api::InvalidValue("roleRef", json::serialize(*ref_json),
-                                           "cannot change roleRef"));
+        errors.push_back(
+            api::InvalidValue("roleRef", json::serialize(*ref_json), "cannot change roleRef"));
         return api::NewInvalid(r.type->group, r.type->kind, r.name, std::move(errors));
       }
     }

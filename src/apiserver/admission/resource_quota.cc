@@ -84,9 +84,8 @@ Usage Contribution(const ResourceType& type, const json::object& obj, const json
     for (const auto& [key, value] : hard) {
       (void)value;
       std::string k(key);
-      std::string lookup = (k == "cpu" || k == "memory" || k == "ephemeral-storage")
-                               ? "requests." + k
-                               : k;
+      std::string lookup =
+          (k == "cpu" || k == "memory" || k == "ephemeral-storage") ? "requests." + k : k;
       if (auto it = compute.find(lookup); it != compute.end()) u[k] = it->second;
     }
   }
@@ -121,8 +120,8 @@ class ResourceQuota : public Plugin {
   }
 
   std::optional<api::ApiError> Validate(const Request& r) override {
-    if (!r.type || !r.type->namespaced || !r.subresource.empty() ||
-        r.Is("", "resourcequotas") || r.operation == Operation::kUpdate) {
+    if (!r.type || !r.type->namespaced || !r.subresource.empty() || r.Is("", "resourcequotas") ||
+        r.operation == Operation::kUpdate) {
       return std::nullopt;
     }
     auto quotas = ListObjects(store_, r.cluster, "", "resourcequotas", r.namespace_);
@@ -150,9 +149,8 @@ class ResourceQuota : public Plugin {
         }
         if (!requested.empty()) {
           return Forbidden(r, "exceeded quota: " + std::string(MetaString(quota, "name")) +
-                                  ", requested: " + Pretty(requested) +
-                                  ", used: " + Pretty(used_shown) +
-                                  ", limited: " + Pretty(limited));
+                                  ", requested: " + Pretty(requested) + ", used: " +
+                                  Pretty(used_shown) + ", limited: " + Pretty(limited));
         }
       }
       if (r.dry_run) continue;

@@ -146,10 +146,9 @@ class Webhooks : public Plugin {
 
   Matched Matching(const Request& r) {
     Matched m;
-    m.configs = ListObjects(store_, r.cluster, "admissionregistration.k8s.io",
-                           mutating_ ? "mutatingwebhookconfigurations"
-                                     : "validatingwebhookconfigurations",
-                           "");
+    m.configs = ListObjects(
+        store_, r.cluster, "admissionregistration.k8s.io",
+        mutating_ ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations", "");
     std::optional<json::object> ns_obj;
     bool ns_loaded = false;
     for (const auto& config : m.configs) {
@@ -248,21 +247,22 @@ class Webhooks : public Plugin {
   }
 
   json::object Review(const Request& r, const std::string& uid) {
-    json::object kind{{"group", r.type->group}, {"version", r.type->version},
-                      {"kind", r.type->kind}};
-    json::object resource{{"group", r.type->group}, {"version", r.type->version},
-                          {"resource", r.type->resource}};
-    json::object req{{"uid", uid},
-                     {"kind", kind},
-                     {"resource", resource},
-                     {"requestKind", kind},
-                     {"requestResource", resource},
-                     {"name", r.name},
-                     {"operation", OperationName(r.operation)},
-                     {"userInfo", r.user ? UserInfoJson(*r.user) : json::object{}},
-                     {"object", r.object ? json::value(*r.object) : json::value(nullptr)},
-                     {"oldObject", r.old_object ? json::value(*r.old_object) : json::value(nullptr)},
-                     {"dryRun", r.dry_run}};
+    json::object kind{
+        {"group", r.type->group}, {"version", r.type->version}, {"kind", r.type->kind}};
+    json::object resource{
+        {"group", r.type->group}, {"version", r.type->version}, {"resource", r.type->resource}};
+    json::object req{
+        {"uid", uid},
+        {"kind", kind},
+        {"resource", resource},
+        {"requestKind", kind},
+        {"requestResource", resource},
+        {"name", r.name},
+        {"operation", OperationName(r.operation)},
+        {"userInfo", r.user ? UserInfoJson(*r.user) : json::object{}},
+        {"object", r.object ? json::value(*r.object) : json::value(nullptr)},
+        {"oldObject", r.old_object ? json::value(*r.old_object) : json::value(nullptr)},
+        {"dryRun", r.dry_run}};
     if (!r.namespace_.empty()) req["namespace"] = r.namespace_;
     if (!r.subresource.empty()) {
       req["subResource"] = r.subresource;
@@ -283,9 +283,9 @@ class Webhooks : public Plugin {
     const bool ignore = Str(hook, "failurePolicy", "Fail") == "Ignore";
     const std::string side_effects = Str(hook, "sideEffects", "Unknown");
     if (r.dry_run && side_effects != "None" && side_effects != "NoneOnDryRun") {
-      return api::ApiError{Status(Code::kBadRequest, "admission webhook \"" + name +
-                                                         "\" does not support dry run"),
-                           {}};
+      return api::ApiError{
+          Status(Code::kBadRequest, "admission webhook \"" + name + "\" does not support dry run"),
+          {}};
     }
     int64_t timeout = 10;
     if (auto* t = hook.if_contains("timeoutSeconds"); t && t->is_int64()) {
@@ -294,8 +294,10 @@ class Webhooks : public Plugin {
     const json::object* client = Obj(hook, "clientConfig");
     auto fail = [&](const std::string& why) -> std::optional<api::ApiError> {
       if (ignore) return std::nullopt;
-      return api::ApiError{Status(Code::kInternal, "Internal error occurred: failed calling "
-                                                   "webhook \"" + name + "\": " + why),
+      return api::ApiError{Status(Code::kInternal,
+                                  "Internal error occurred: failed calling "
+                                  "webhook \"" +
+                                      name + "\": " + why),
                            {}};
     };
     if (!client) return fail("no clientConfig");
@@ -304,10 +306,10 @@ class Webhooks : public Plugin {
     endpoint->path += (endpoint->path.find('?') == std::string::npos ? "?" : "&") +
                       std::string("timeout=") + std::to_string(timeout) + "s";
     const std::string uid = NewUid();
-    auto answer = PostJson(*endpoint, json::serialize(Review(r, uid)),
-                           std::chrono::seconds(timeout));
-    const std::string target = "Post \"https://" + endpoint->server_name + ":" + endpoint->port +
-                               endpoint->path + "\"";
+    auto answer =
+        PostJson(*endpoint, json::serialize(Review(r, uid)), std::chrono::seconds(timeout));
+    const std::string target =
+        "Post \"https://" + endpoint->server_name + ":" + endpoint->port + endpoint->path + "\"";
     if (!answer.ok()) {
       return fail("failed to call webhook: " + target + ": " + answer.status().message());
     }
@@ -330,7 +332,8 @@ class Webhooks : public Plugin {
       int code = 403;
       if (const json::object* st = Obj(*response, "status")) {
         message = Str(*st, "message");
-        if (auto* c = st->if_contains("code"); c && c->is_int64()) code = static_cast<int>(c->get_int64());
+        if (auto* c = st->if_contains("code"); c && c->is_int64())
+          code = static_cast<int>(c->get_int64());
       }
       std::string text = "admission webhook \"" + name + "\" denied the request" +
                          (message.empty() ? " without explanation" : ": " + message);

@@ -14,7 +14,7 @@
 namespace carrier::apiserver::admission {
 
 struct WebhookEndpoint {
-  std::string host;         // where to connect (name or address)
+  std::string host;  // where to connect (name or address)
   std::string port = "443";
   std::string path = "/";   // with the query
   std::string server_name;  // for SNI and certificate verification

@@ -121,9 +121,10 @@ Result<json::object> ReviewAccess(Authorizer& authorizer, const RequestInfo& inf
       }
       if (subject.name.empty() && subject.groups.empty()) {
         return Status(Code::kInvalidArgument,
-                      std::string(kind) + ".authorization.k8s.io \"\" is invalid: spec.user: "
-                                          "Invalid value: \"\": at least one of user or group "
-                                          "must be specified");
+                      std::string(kind) +
+                          ".authorization.k8s.io \"\" is invalid: spec.user: "
+                          "Invalid value: \"\": at least one of user or group "
+                          "must be specified");
       }
     }
     if (local) {

@@ -55,8 +55,7 @@ json::object Aggregated(const std::string& name, const char* selector_label,
   return role;
 }
 
-json::object Subject(const std::string& kind, const std::string& name,
-                     const std::string& ns = "") {
+json::object Subject(const std::string& kind, const std::string& name, const std::string& ns = "") {
   json::object s{{"kind", kind}, {"name", name}};
   if (kind == "ServiceAccount") {
     s["namespace"] = ns;
@@ -83,52 +82,54 @@ std::vector<json::object> Roles() {
   r.push_back(Aggregated("admin", kAggregateAdmin));
   r.push_back(Aggregated("edit", kAggregateEdit, {{kAggregateAdmin, "true"}}));
   r.push_back(Aggregated("view", kAggregateView, {{kAggregateEdit, "true"}}));
-  r.push_back(Role("system:aggregate-to-admin",
-                   {Rule({"authorization.k8s.io"}, {"localsubjectaccessreviews"}, {"create"}),
-                    Rule({"rbac.authorization.k8s.io"}, {"rolebindings", "roles"},
-                         {"create", "delete", "deletecollection", "get", "list", "patch",
-                          "update", "watch"})},
-                   {{kAggregateAdmin, "true"}}));
+  r.push_back(Role(
+      "system:aggregate-to-admin",
+      {Rule({"authorization.k8s.io"}, {"localsubjectaccessreviews"}, {"create"}),
+       Rule({"rbac.authorization.k8s.io"}, {"rolebindings", "roles"},
+            {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"})},
+      {{kAggregateAdmin, "true"}}));
   r.push_back(Role(
       "system:aggregate-to-edit",
-      {Rule({""}, {"pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets",
-                   "services/proxy"},
+      {Rule({""},
+            {"pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets",
+             "services/proxy"},
             kRead),
        Rule({""}, {"serviceaccounts"}, {"impersonate"}),
        Rule({""}, {"pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"}, kWrite),
        Rule({""}, {"pods/eviction"}, {"create"}),
-       Rule({""}, {"configmaps", "events", "persistentvolumeclaims", "replicationcontrollers",
-                   "replicationcontrollers/scale", "secrets", "serviceaccounts", "services",
-                   "services/proxy"},
+       Rule({""},
+            {"configmaps", "events", "persistentvolumeclaims", "replicationcontrollers",
+             "replicationcontrollers/scale", "secrets", "serviceaccounts", "services",
+             "services/proxy"},
             kWrite),
        Rule({""}, {"serviceaccounts/token"}, {"create"}),
-       Rule({"apps"}, {"daemonsets", "deployments", "deployments/rollback", "deployments/scale",
-                       "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale"},
+       Rule({"apps"},
+            {"daemonsets", "deployments", "deployments/rollback", "deployments/scale",
+             "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale"},
             kWrite),
        Rule({"autoscaling"}, {"horizontalpodautoscalers"}, kWrite),
        Rule({"batch"}, {"cronjobs", "jobs"}, kWrite),
        Rule({"policy"}, {"poddisruptionbudgets"}, kWrite),
        Rule({"networking.k8s.io"}, {"ingresses", "networkpolicies"}, kWrite),
-       Rule({"coordination.k8s.io"}, {"leases"}, {"create", "delete", "deletecollection", "get",
-                                                  "list", "patch", "update", "watch"})},
+       Rule({"coordination.k8s.io"}, {"leases"},
+            {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"})},
       {{kAggregateEdit, "true"}}));
   r.push_back(Role(
       "system:aggregate-to-view",
-      {Rule({""}, {"configmaps", "endpoints", "persistentvolumeclaims",
-                   "persistentvolumeclaims/status", "pods", "replicationcontrollers",
-                   "replicationcontrollers/scale", "serviceaccounts", "services",
-                   "services/status"},
+      {Rule({""},
+            {"configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status",
+             "pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
+             "services", "services/status"},
             kRead),
-       Rule({""}, {"bindings", "events", "limitranges", "namespaces/status", "pods/log",
-                   "pods/status", "replicationcontrollers/status", "resourcequotas",
-                   "resourcequotas/status"},
+       Rule({""},
+            {"bindings", "events", "limitranges", "namespaces/status", "pods/log", "pods/status",
+             "replicationcontrollers/status", "resourcequotas", "resourcequotas/status"},
             kRead),
-       Rule({""}, {"namespaces"}, kRead),
-       Rule({"discovery.k8s.io"}, {"endpointslices"}, kRead),
-       Rule({"apps"}, {"controllerrevisions", "daemonsets", "daemonsets/status", "deployments",
-                       "deployments/scale", "deployments/status", "replicasets",
-                       "replicasets/scale", "replicasets/status", "statefulsets",
-                       "statefulsets/scale", "statefulsets/status"},
+       Rule({""}, {"namespaces"}, kRead), Rule({"discovery.k8s.io"}, {"endpointslices"}, kRead),
+       Rule({"apps"},
+            {"controllerrevisions", "daemonsets", "daemonsets/status", "deployments",
+             "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
+             "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"},
             kRead),
        Rule({"autoscaling"}, {"horizontalpodautoscalers", "horizontalpodautoscalers/status"},
             kRead),
@@ -136,10 +137,10 @@ std::vector<json::object> Roles() {
        Rule({"policy"}, {"poddisruptionbudgets", "poddisruptionbudgets/status"}, kRead),
        Rule({"networking.k8s.io"}, {"ingresses", "ingresses/status", "networkpolicies"}, kRead)},
       {{kAggregateView, "true"}}));
-  r.push_back(Role("system:discovery",
-                   {Urls({"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
-                          "/openapi/*", "/readyz", "/version", "/version/"},
-                         {"get"})}));
+  r.push_back(
+      Role("system:discovery", {Urls({"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
+                                      "/openapi", "/openapi/*", "/readyz", "/version", "/version/"},
+                                     {"get"})}));
   r.push_back(Role("system:basic-user",
                    {Rule({"authorization.k8s.io"},
                          {"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, {"create"}),
@@ -154,15 +155,12 @@ std::vector<json::object> Roles() {
       {Rule({"authentication.k8s.io"}, {"tokenreviews"}, {"create"}),
        Rule({"authorization.k8s.io"}, {"localsubjectaccessreviews", "subjectaccessreviews"},
             {"create"}),
-       Rule({""}, {"services"}, kRead),
-       Rule({""}, {"nodes"}, {"create", "get", "list", "watch"}),
+       Rule({""}, {"services"}, kRead), Rule({""}, {"nodes"}, {"create", "get", "list", "watch"}),
        Rule({""}, {"nodes/status"}, {"patch", "update"}),
        Rule({""}, {"nodes"}, {"patch", "update"}),
        Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
-       Rule({""}, {"pods"}, kRead),
-       Rule({""}, {"pods"}, {"create", "delete"}),
-       Rule({""}, {"pods/status"}, {"patch", "update"}),
-       Rule({""}, {"pods/eviction"}, {"create"}),
+       Rule({""}, {"pods"}, kRead), Rule({""}, {"pods"}, {"create", "delete"}),
+       Rule({""}, {"pods/status"}, {"patch", "update"}), Rule({""}, {"pods/eviction"}, {"create"}),
        Rule({""}, {"configmaps", "secrets"}, {"get", "list", "watch"}),
        Rule({""}, {"persistentvolumeclaims", "persistentvolumes"}, {"get"}),
        Rule({""}, {"endpoints"}, {"get"}),
@@ -171,20 +169,20 @@ std::vector<json::object> Roles() {
        Rule({"coordination.k8s.io"}, {"leases"}, {"create", "delete", "get", "patch", "update"}),
        Rule({""}, {"persistentvolumeclaims/status"}, {"get", "patch", "update"}),
        Rule({""}, {"serviceaccounts/token"}, {"create"})}));
-  r.push_back(Role(
-      "system:kube-scheduler",
-      {Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
-       Rule({"coordination.k8s.io"}, {"leases"}, {"create", "get", "update"}),
-       Rule({""}, {"nodes"}, kRead),
-       Rule({""}, {"pods"}, {"delete", "get", "list", "watch"}),
-       Rule({""}, {"bindings", "pods/binding"}, {"create"}),
-       Rule({""}, {"pods/status"}, {"patch", "update"}),
-       Rule({""}, {"replicationcontrollers", "services", "namespaces", "persistentvolumeclaims",
-                   "persistentvolumes"},
-            kRead),
-       Rule({"apps"}, {"replicasets", "statefulsets"}, kRead),
-       Rule({"policy"}, {"poddisruptionbudgets"}, kRead),
-       Rule({"storage.k8s.io"}, {"storageclasses"}, kRead)}));
+  r.push_back(
+      Role("system:kube-scheduler",
+           {Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
+            Rule({"coordination.k8s.io"}, {"leases"}, {"create", "get", "update"}),
+            Rule({""}, {"nodes"}, kRead), Rule({""}, {"pods"}, {"delete", "get", "list", "watch"}),
+            Rule({""}, {"bindings", "pods/binding"}, {"create"}),
+            Rule({""}, {"pods/status"}, {"patch", "update"}),
+            Rule({""},
+                 {"replicationcontrollers", "services", "namespaces", "persistentvolumeclaims",
+                  "persistentvolumes"},
+                 kRead),
+            Rule({"apps"}, {"replicasets", "statefulsets"}, kRead),
+            Rule({"policy"}, {"poddisruptionbudgets"}, kRead),
+            Rule({"storage.k8s.io"}, {"storageclasses"}, kRead)}));
   r.push_back(Role(
       "system:kube-controller-manager",
       {Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"}),
@@ -193,13 +191,12 @@ std::vector<json::object> Roles() {
        Rule({""}, {"secrets", "serviceaccounts"}, {"create"}),
        Rule({""}, {"secrets"}, {"delete", "get", "update"}),
        Rule({""}, {"serviceaccounts"}, {"get", "update"}),
-       Rule({""}, {"serviceaccounts/token"}, {"create"}),
-       Rule({"*"}, {"*"}, {"list", "watch"}),
+       Rule({""}, {"serviceaccounts/token"}, {"create"}), Rule({"*"}, {"*"}, {"list", "watch"}),
        Rule({"authentication.k8s.io"}, {"tokenreviews"}, {"create"}),
        Rule({"authorization.k8s.io"}, {"subjectaccessreviews"}, {"create"})}));
   // Controller roles (bound to the kube-system service account of the same name).
-  const Strings all_verbs = {"create", "delete", "deletecollection", "get", "list",
-                             "patch",  "update", "watch"};
+  const Strings all_verbs = {"create", "delete", "deletecollection", "get",
+                             "list",   "patch",  "update",           "watch"};
   r.push_back(Role("system:controller:namespace-controller",
                    {Rule({""}, {"namespaces"}, {"delete", "get", "list", "watch"}),
                     Rule({""}, {"namespaces/finalize", "namespaces/status"}, {"update"}),
@@ -221,16 +218,16 @@ std::vector<json::object> Roles() {
                     Rule({"apps"}, {"replicasets/status"}, {"update"}),
                     Rule({""}, {"pods"}, {"create", "delete", "list", "patch", "watch"}),
                     Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
-  r.push_back(Role("system:controller:node-controller",
-                   {Rule({""}, {"nodes"}, {"delete", "get", "list", "patch", "update"}),
-                    Rule({""}, {"nodes/status"}, {"patch", "update"}),
-                    Rule({""}, {"pods/status"}, {"patch", "update"}),
-                    Rule({""}, {"pods"}, {"delete", "list"}),
-                    Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
-  r.push_back(Role("system:controller:resourcequota-controller",
-                   {Rule({"*"}, {"*"}, {"list", "watch"}),
-                    Rule({""}, {"resourcequotas/status"}, {"update"}),
-                    Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
+  r.push_back(Role(
+      "system:controller:node-controller",
+      {Rule({""}, {"nodes"}, {"delete", "get", "list", "patch", "update"}),
+       Rule({""}, {"nodes/status"}, {"patch", "update"}),
+       Rule({""}, {"pods/status"}, {"patch", "update"}), Rule({""}, {"pods"}, {"delete", "list"}),
+       Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
+  r.push_back(Role(
+      "system:controller:resourcequota-controller",
+      {Rule({"*"}, {"*"}, {"list", "watch"}), Rule({""}, {"resourcequotas/status"}, {"update"}),
+       Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
   return r;
 }
 
@@ -240,11 +237,11 @@ std::vector<json::object> Bindings() {
   b.push_back(Binding("cluster-admin", "cluster-admin", {Subject(group, "system:masters")}));
   b.push_back(
       Binding("system:discovery", "system:discovery", {Subject(group, "system:authenticated")}));
-  b.push_back(Binding("system:basic-user", "system:basic-user",
-                      {Subject(group, "system:authenticated")}));
-  b.push_back(Binding("system:public-info-viewer", "system:public-info-viewer",
-                      {Subject(group, "system:authenticated"),
-                       Subject(group, "system:unauthenticated")}));
+  b.push_back(
+      Binding("system:basic-user", "system:basic-user", {Subject(group, "system:authenticated")}));
+  b.push_back(
+      Binding("system:public-info-viewer", "system:public-info-viewer",
+              {Subject(group, "system:authenticated"), Subject(group, "system:unauthenticated")}));
   b.push_back(Binding("system:node", "system:node", {}));
   b.push_back(Binding("system:node-bootstrapper", "system:node-bootstrapper",
                       {Subject(group, "system:bootstrappers")}));
@@ -273,8 +270,7 @@ const std::vector<BootstrapObject>& BootstrapPolicy() {
     auto* out = new std::vector<BootstrapObject>;
     for (size_t i = 0; i < objects.size(); ++i) {
       out->push_back({i < roles ? "clusterroles" : "clusterrolebindings",
-                      std::string(objects[i].at("metadata").at("name").as_string()),
-                      &objects[i]});
+                      std::string(objects[i].at("metadata").at("name").as_string()), &objects[i]});
     }
     return out;
   }();

@@ -25,8 +25,8 @@ bool References(const json::object& spec, std::string_view resource, std::string
       if (!v.is_object()) continue;
       const auto& vo = v.get_object();
       if (resource == "secrets") {
-        if (auto* s = vo.if_contains("secret"); s && s->is_object() &&
-                                               Str(s->get_object().if_contains("secretName")) == name)
+        if (auto* s = vo.if_contains("secret");
+            s && s->is_object() && Str(s->get_object().if_contains("secretName")) == name)
           return true;
       } else if (resource == "configmaps") {
         if (auto* c = vo.if_contains("configMap");
@@ -76,8 +76,8 @@ bool References(const json::object& spec, std::string_view resource, std::string
   return false;
 }
 
-bool PodOnNodeReferences(storage::Store& store, const std::string& cluster,
-                         const std::string& node, const Attributes& a) {
+bool PodOnNodeReferences(storage::Store& store, const std::string& cluster, const std::string& node,
+                         const Attributes& a) {
   if (a.verb != "get" || a.name.empty() || a.namespace_.empty()) return false;
   const ResourceType* pods = ResourceCatalog::BuiltIn().Find("", "v1", "pods");
   storage::ListOptions options;
@@ -119,8 +119,8 @@ bool NodeAllows(storage::Store& store, const std::string& cluster, const std::st
     }
     if (r == "pods") {
       if (a.subresource.empty()) {
-        return IsRead(a.verb) || a.verb == "create" || a.verb == "delete" ||
-               a.verb == "update" || a.verb == "patch";
+        return IsRead(a.verb) || a.verb == "create" || a.verb == "delete" || a.verb == "update" ||
+               a.verb == "patch";
       }
       if (a.subresource == "status") return a.verb == "update" || a.verb == "patch";
       if (a.subresource == "eviction") return a.verb == "create";

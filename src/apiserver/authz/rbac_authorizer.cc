@@ -218,7 +218,8 @@ void Authorizer::Load(const std::string& cluster, Entry& entry) {
   std::vector<const json::object*> aggregated;
   for (const auto& role : listed["clusterroles"].objects) {
     const json::value* rules = role.if_contains("rules");
-    policy->cluster_roles[str(meta_of(role), "name")] = Intern(ParseRules(rules ? *rules : null_value));
+    policy->cluster_roles[str(meta_of(role), "name")] =
+        Intern(ParseRules(rules ? *rules : null_value));
     auto* agg = role.if_contains("aggregationRule");
     if (agg && agg->is_object()) aggregated.push_back(&role);
   }
@@ -335,7 +336,8 @@ Decision Authorizer::Authorize(const std::string& cluster, const UserInfo& raw_u
   const UserInfo user = WithImplicitGroups(raw_user);
   if (user.InGroup("system:masters")) return {true, ""};
   if (auto node = NodeNameOf(user)) {
-    if (NodeAllows(impl_->store, cluster, *node, a)) return {true, "allowed by the node authorizer"};
+    if (NodeAllows(impl_->store, cluster, *node, a))
+      return {true, "allowed by the node authorizer"};
   }
   for (const auto& b : policy->cluster_bindings) {
     if (b.ref.kind != "ClusterRole" || !BindingMatches(b, user)) continue;
@@ -417,8 +419,7 @@ Status Authorizer::AuthorizeImpersonation(const std::string& cluster, const User
   return ForbiddenError(user, a).status;
 }
 
-api::ApiError ForbiddenError(const UserInfo& user, const Attributes& a,
-                             const std::string& reason) {
+api::ApiError ForbiddenError(const UserInfo& user, const Attributes& a, const std::string& reason) {
   std::string message = "User \"" + user.name + "\" cannot " + a.verb;
   if (a.resource_request) {
     message += " resource \"" + a.ResourceWithSubresource() + "\" in API group \"" + a.group + "\"";

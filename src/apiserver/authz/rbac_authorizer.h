@@ -47,8 +47,8 @@ class Authorizer {
                                    const std::string& ns);
   // The effective rules of a role reference (a Role in `ns` or a ClusterRole); nullopt when
   // the role does not exist.
-  std::optional<std::vector<PolicyRule>> RoleRules(const std::string& cluster,
-                                                   const RoleRef& ref, const std::string& ns);
+  std::optional<std::vector<PolicyRule>> RoleRules(const std::string& cluster, const RoleRef& ref,
+                                                   const std::string& ns);
 
   // Impersonation, for the authentication layer: may `user` impersonate `target`?
   //   kind "users", "groups", "serviceaccounts" (ns = the account's namespace), "uids",

@@ -66,49 +66,53 @@ bool Strings(std::string_view msg, const std::vector<const char*>& names, json::
 }  // namespace
 
 Result<json::object> DecodeReviewProtobuf(std::string_view body, std::string_view kind) {
-  const Status bad(Code::kBadRequest, "the request body is not a valid protobuf " +
-                                          std::string(kind));
+  const Status bad(Code::kBadRequest,
+                   "the request body is not a valid protobuf " + std::string(kind));
   if (body.size() < 4 || body.substr(0, 4) != std::string_view("k8s\0", 4)) return bad;
   std::string_view raw;
   bool have_raw = false;
-  if (!Fields(body.substr(4), [&](int n, std::string_view v) {
-        if (n == 2) {
-          raw = v;
-          have_raw = true;
-        }
-      }) ||
+  if (!Fields(body.substr(4),
+              [&](int n, std::string_view v) {
+                if (n == 2) {
+                  raw = v;
+                  have_raw = true;
+                }
+              }) ||
       !have_raw) {
     return bad;
   }
   json::object spec;
   bool ok = true;
-  ok = Fields(raw, [&](int n, std::string_view v) {
-    if (n != 2) return;  // 1 metadata, 3 status
-    ok = ok && Fields(v, [&](int f, std::string_view w) {
-      if (kind == "SelfSubjectRulesReview") {
-        if (f == 1) spec["namespace"] = std::string(w);
-        return;
-      }
-      if (f == 1) {
-        json::object attrs;
-        ok = ok && Strings(w, {"namespace", "verb", "group", "version", "resource",
-                               "subresource", "name"},
-                           attrs);
-        spec["resourceAttributes"] = std::move(attrs);
-      } else if (f == 2) {
-        json::object attrs;
-        ok = ok && Strings(w, {"path", "verb"}, attrs);
-        spec["nonResourceAttributes"] = std::move(attrs);
-      } else if (f == 3) {
-        spec["user"] = std::string(w);
-      } else if (f == 4) {
-        if (!spec.contains("groups")) spec["groups"] = json::array();
-        spec["groups"].as_array().emplace_back(std::string(w));
-      } else if (f == 6) {
-        spec["uid"] = std::string(w);
-      }
-    });
-  }) && ok;
+  ok = Fields(raw,
+              [&](int n, std::string_view v) {
+                if (n != 2) return;  // 1 metadata, 3 status
+                ok = ok && Fields(v, [&](int f, std::string_view w) {
+                       if (kind == "SelfSubjectRulesReview") {
+                         if (f == 1) spec["namespace"] = std::string(w);
+                         return;
+                       }
+                       if (f == 1) {
+                         json::object attrs;
+                         ok = ok && Strings(w,
+                                            {"namespace", "verb", "group", "version", "resource",
+                                             "subresource", "name"},
+                                            attrs);
+                         spec["resourceAttributes"] = std::move(attrs);
+                       } else if (f == 2) {
+                         json::object attrs;
+                         ok = ok && Strings(w, {"path", "verb"}, attrs);
+                         spec["nonResourceAttributes"] = std::move(attrs);
+                       } else if (f == 3) {
+                         spec["user"] = std::string(w);
+                       } else if (f == 4) {
+                         if (!spec.contains("groups")) spec["groups"] = json::array();
+                         spec["groups"].as_array().emplace_back(std::string(w));
+                       } else if (f == 6) {
+                         spec["uid"] = std::string(w);
+                       }
+                     });
+              }) &&
+       ok;
   if (!ok) return bad;
   return json::object{{"kind", std::string(kind)},
                       {"apiVersion", "authorization.k8s.io/v1"},
