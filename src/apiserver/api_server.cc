@@ -3,6 +3,11 @@
 #include <boost/json.hpp>
 
 #include "api/status_json.h"
+#include "apiserver/admission/admission.h"
+#include "apiserver/admission/builtin_plugins.h"
+#include "apiserver/admission/webhook.h"
+#include "apiserver/authz/access_review.h"
+#include "apiserver/authz/rbac_authorizer.h"
 #include "apiserver/authn.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/discovery.h"
@@ -48,7 +53,19 @@ class ApiServer::Impl {
         authn_(std::move(authn)),
         clusters_(store_),
         customs_(store_),
-        rest_(store_, ResourceCatalog::BuiltIn(), customs_) {}
+        rest_(store_, ResourceCatalog::BuiltIn(), customs_),
+        authorizer_(store_) {
+    // The admission chain, in Kubernetes' order: mutating phases, then validating phases.
+    admission_.Add(admission::NewNamespaceLifecycle(store_));
+    admission_.Add(admission::NewLimitRanger(store_));
+    admission_.Add(admission::NewServiceAccount(store_));
+    admission_.Add(admission::NewNodeRestriction());
+    admission_.Add(admission::NewRbacEscalation(authorizer_));
+    admission_.Add(admission::NewMutatingWebhooks(store_));
+    admission_.Add(admission::NewValidatingWebhooks(store_));
+    admission_.Add(admission::NewResourceQuota(store_));
+    rest_.SetAdmission(&admission_);
+  }
 
   Status Start() {
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
@@ -116,27 +133,39 @@ class ApiServer::Impl {
       if (!IsAnonymousPath(info->path)) {
         return ex->Respond(ErrorResponse(Status(Code::kUnauthorized, "Unauthorized")));
       }
-    } else if (!user->InGroup("system:masters")) {
-      return ex->Respond(ErrorResponse(Forbidden(*user, *info)));
     }
     if (!clusters_.Exists(info->cluster)) {
       return ex->Respond(ErrorResponse(
           Status(Code::kNotFound, "logical cluster \"" + info->cluster + "\" not found")));
     }
-    if (info->is_resource) return rest_.Serve(ex, *info, user.ok() ? *user : UserInfo{});
+    // ---- Authorization (authz/rbac_authorizer.h) ----
+    UserInfo subject =
+        user.ok() ? *user : UserInfo{"system:anonymous", "", {"system:unauthenticated"}, {}};
+    authz::Attributes attributes = authz::Attributes::From(*info);
+    if (!attributes.resource_request && attributes.verb == "head") attributes.verb = "get";
+    authz::Decision decision = authorizer_.Authorize(info->cluster, subject, attributes);
+    if (!decision.allowed) {
+      return ex->Respond(ErrorResponse(authz::ForbiddenError(subject, attributes)));
+    }
+    if (authz::IsAccessReview(*info)) return ServeAccessReview(ex, *info, subject);
+    if (info->is_resource && info->group == "rbac.authorization.k8s.io" &&
+        info->verb != "get" && info->verb != "list" && info->verb != "watch") {
+      authorizer_.Invalidate(info->cluster);  // the next request sees the change
+    }
+    if (info->is_resource) return rest_.Serve(ex, *info, subject);
     ServeNonResource(ex, *info);
   }
 
-  static Status Forbidden(const UserInfo& user, const RequestInfo& info) {
-    std::string message = "forbidden: User \"" + user.name + "\" cannot " + info.verb;
-    if (info.is_resource) {
-      message += " resource \"" + info.resource + "\" in API group \"" + info.group + "\"";
-      message += info.namespace_.empty() ? " at the cluster scope"
-                                         : " in the namespace \"" + info.namespace_ + "\"";
-    } else {
-      message += " path \"" + info.path + "\"";
-    }
-    return Status(Code::kForbidden, message);
+  // authorization.k8s.io reviews: answered by the authorizer, never stored.
+  void ServeAccessReview(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info,
+                         const UserInfo& user) {
+    ex->ReadBodyToString(1 << 20, [this, ex, info, user](Status st, std::string body) {
+      if (!st.ok()) return ex->Respond(ErrorResponse(st));
+      auto review = authz::ReviewAccess(authorizer_, info, user, body,
+                                        ex->request().Header("Content-Type"));
+      if (!review.ok()) return ex->Respond(ErrorResponse(review.status()));
+      ex->Respond(JsonResponse(201, *review));
+    });
   }
 
   void ServeNonResource(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info) {
@@ -177,7 +206,10 @@ class ApiServer::Impl {
       st = clusters_.Create(name);
     } else if (method == "DELETE") {
       st = clusters_.Delete(name);
-      if (st.ok()) customs_.Forget(name);
+      if (st.ok()) {
+        customs_.Forget(name);
+        authorizer_.Forget(name);
+      }
     } else {
       st = Status(Code::kMethodNotAllowed, method + " is not supported here");
     }
@@ -193,6 +225,8 @@ class ApiServer::Impl {
   cluster::LogicalClusters clusters_;
   CustomResources customs_;
   RestHandler rest_;
+  authz::Authorizer authorizer_;
+  admission::Chain admission_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<controllers::ControllerManager> controllers_;
   std::unique_ptr<http::Server> server_;

@@ -1,7 +1,8 @@
 #pragma once
 // `carrier serve`'s API server: the HTTPS listener, authentication, routing to logical
 // clusters (root at /, others at /clusters/<name>/), discovery and the REST machinery.
-// Until RBAC lands, only members of system:masters may use the API.
+// Every request is authorized (authz/: system:masters, the node authorizer, RBAC) and every
+// write admitted (admission/: built-in plugins and webhooks).
 
 #include <memory>
 #include <string>

@@ -17,6 +17,7 @@
 #include "api/strategic_merge_patch.h"
 #include "api/validation.h"
 #include "api/yaml_json.h"
+#include "apiserver/admission/admission.h"
 #include "apiserver/crd_strategy.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/object_meta.h"
@@ -48,14 +49,30 @@ struct Call {
   UserInfo user;                                        // who asks
   bool yaml = false;      // Accept: application/yaml (answers are converted at the edge)
   bool applying = false;  // a server-side apply: managedFields are already computed
+  // Admission warnings, sent as Warning headers with the response.
+  std::shared_ptr<std::vector<std::string>> warnings =
+      std::make_shared<std::vector<std::string>>();
 
   std::optional<std::string> Query(std::string_view key) const {
     return ex->request().QueryParam(key);
   }
   bool DryRun() const { return Query("dryRun").value_or("") == "All"; }
-  void Respond(http::Response r) const { ex->Respond(EncodeResponse(std::move(r), yaml)); }
+  void Respond(http::Response r) const {
+    ex->Respond(WithWarnings(EncodeResponse(std::move(r), yaml)));
+  }
   void Fail(const api::ApiError& e) const { Respond(ErrorResponse(e)); }
   void Fail(const Status& s) const { Respond(ErrorResponse(s)); }
+  http::Response WithWarnings(http::Response r) const {
+    for (const auto& w : *warnings) {
+      std::string escaped;
+      for (char ch : w) {
+        if (ch == '"' || ch == '\\') escaped += '\\';
+        escaped += ch;
+      }
+      r.headers.emplace_back("Warning", "299 - \"" + escaped + "\"");
+    }
+    return r;
+  }
 };
 
 // ---- YAML at the edges, and field managers --------------------------------------------
@@ -276,8 +293,32 @@ std::optional<api::ApiError> PrepareCrd(json::object& crd, const json::object* o
 
 class RestHandlerImpl {
  public:
-  RestHandlerImpl(storage::Store& store, WatchRegistry& watches, CustomResources& customs)
-      : store_(store), watches_(watches), customs_(customs) {}
+  RestHandlerImpl(storage::Store& store, WatchRegistry& watches, CustomResources& customs,
+                  const admission::Chain* admission)
+      : store_(store), watches_(watches), customs_(customs), admission_(admission) {}
+
+  // ---- Admission hook: the one call before every write (src/apiserver/admission/). ----
+  // `obj` is the object about to be stored (mutable; null on delete), `old_obj` the stored
+  // one (null on create).
+  std::optional<api::ApiError> Admit(const Call& c, admission::Operation op,
+                                     const json::object* old_obj, json::object* obj,
+                                     std::string_view name, bool dry_run) {
+    if (admission_ == nullptr) return std::nullopt;
+    admission::Request r;
+    r.operation = op;
+    r.cluster = c.info.cluster;
+    r.type = c.type;
+    r.namespace_ = c.info.namespace_;
+    r.name = std::string(name);
+    r.subresource = c.info.subresource;
+    r.user = &c.user;
+    r.old_object = old_obj;
+    r.object = obj;
+    r.dry_run = dry_run;
+    auto denied = admission_->Run(r);
+    for (auto& w : r.warnings) c.warnings->push_back(std::move(w));
+    return denied;
+  }
 
   void Get(const Call& c) {
     auto got = store_.Get(Key(c, c.info.name));
@@ -461,9 +502,6 @@ class RestHandlerImpl {
       return c.Fail(api::NewInvalid(c.type->group, c.type->kind, MetaString(obj, "name"),
                                     std::move(errors)));
     }
-    if (c.type->namespaced) {
-      if (auto st = CheckNamespaceAcceptsCreates(c); !st.ok()) return c.Fail(st);
-    }
     const std::string name(MetaString(obj, "name"));
     meta["uid"] = NewUid();
     meta["creationTimestamp"] = Rfc3339(std::chrono::system_clock::now());
@@ -479,6 +517,9 @@ class RestHandlerImpl {
       if (auto invalid = PrepareCrd(obj, nullptr)) return c.Fail(*invalid);
     }
     if (auto st = RecordUpdate(c, nullptr, obj); !st.ok()) return c.Fail(st);
+    if (auto denied = Admit(c, admission::Operation::kCreate, nullptr, &obj, name, c.DryRun())) {
+      return c.Fail(*denied);  // admission hook
+    }
     if (c.DryRun()) return c.Respond(JsonResponse(201, obj));
 
     obj["apiVersion"] = StoredApiVersion(*c.type);
@@ -605,6 +646,10 @@ class RestHandlerImpl {
       if (!current.ok()) return c.Fail(current.status());
       auto [obj, rev] = std::move(*current);
       if (auto st = CheckPreconditions(options, obj, rev); !st.ok()) return c.Fail(st);
+      if (auto denied = Admit(c, admission::Operation::kDelete, &obj, nullptr, c.info.name,
+                              c.DryRun() || HasDryRun(options))) {
+        return c.Fail(*denied);  // admission hook
+      }
       std::string policy;
       if (auto* p = options.if_contains("propagationPolicy"); p && p->is_string()) {
         policy = std::string(p->get_string());
@@ -668,6 +713,10 @@ class RestHandlerImpl {
     for (const auto& kv : listed->kvs) {
       auto obj = DecodeFor(c, kv.value, kv.mod_revision);
       if (!obj.ok() || !selection->Matches(*obj)) continue;
+      if (auto denied = Admit(c, admission::Operation::kDelete, &*obj, nullptr,
+                              MetaString(*obj, "name"), c.DryRun() || HasDryRun(options))) {
+        return c.Fail(*denied);  // admission hook
+      }
       if (c.DryRun() || HasDryRun(options)) {
         deleted.emplace_back(std::move(*obj));
         continue;
@@ -755,21 +804,6 @@ class RestHandlerImpl {
     return {};
   }
 
-  Status CheckNamespaceAcceptsCreates(const Call& c) {
-    const ResourceType* ns_type = ResourceCatalog::BuiltIn().Find("", "v1", "namespaces");
-    auto got = store_.Get(ObjectKey(c.info.cluster, *ns_type, "", c.info.namespace_));
-    if (!got.ok()) return got.status();
-    if (!got->kv) {
-      return Status(Code::kNotFound, "namespaces \"" + c.info.namespace_ + "\" not found");
-    }
-    if (got->kv->value.find("\"deletionTimestamp\"") != std::string::npos) {
-      return Status(Code::kForbidden, "unable to create new content in namespace " +
-                                          c.info.namespace_ +
-                                          " because it is being terminated");
-    }
-    return {};
-  }
-
   static void PrepareForCreate(const ResourceType& type, json::object& obj) {
     if (type.group.empty() && type.resource == "namespaces") {
       obj["spec"] = json::object{{"finalizers", json::array{"kubernetes"}}};
@@ -840,20 +874,27 @@ class RestHandlerImpl {
       c.Fail(st);
       return true;
     }
-    meta["resourceVersion"] = std::to_string(old_rev);
+    if (auto denied = Admit(c, admission::Operation::kUpdate, &old_obj, &next, c.info.name,
+                            c.DryRun())) {
+      c.Fail(*denied);  // admission hook
+      return true;
+    }
+    json::object& meta_after = MutableMetadata(next);  // admission may have replaced it
+    meta_after["resourceVersion"] = std::to_string(old_rev);
     if (api::JsonEqual(json::value(old_obj), json::value(next))) {
       c.Respond(JsonResponse(status, Render(c, next)));
       return true;
     }
-    meta.erase("resourceVersion");
+    meta_after.erase("resourceVersion");
     if (c.DryRun()) {
       c.Respond(JsonResponse(status, Render(c, next)));
       return true;
     }
 
-    const bool finalized = meta.contains("deletionTimestamp") &&
-                           (!meta.contains("finalizers") || !meta["finalizers"].is_array() ||
-                            meta["finalizers"].as_array().empty());
+    const bool finalized =
+        meta_after.contains("deletionTimestamp") &&
+        (!meta_after.contains("finalizers") || !meta_after["finalizers"].is_array() ||
+         meta_after["finalizers"].as_array().empty());
     if (finalized && !(c.type->group.empty() && c.type->resource == "namespaces")) {
       auto deleted = store_.Delete(Key(c, c.info.name), old_rev);
       if (!deleted.ok()) {
@@ -1015,6 +1056,7 @@ class RestHandlerImpl {
   storage::Store& store_;
   WatchRegistry& watches_;
   CustomResources& customs_;
+  const admission::Chain* admission_;
 };
 
 RestHandler::RestHandler(storage::Store& store, const ResourceCatalog& catalog,
@@ -1050,7 +1092,7 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
                          "only the following media types are accepted: application/json"));
   }
 
-  auto impl = std::make_shared<RestHandlerImpl>(store_, *watches_, customs_);
+  auto impl = std::make_shared<RestHandlerImpl>(store_, *watches_, customs_, admission_);
   const std::string& verb = info.verb;
   if (verb == "get") return impl->Get(c);
   if (verb == "list") return impl->List(c);

@@ -16,6 +16,9 @@ namespace carrier::apiserver {
 
 class WatchRegistry;
 class CustomResources;
+namespace admission {
+class Chain;
+}
 
 class RestHandler {
  public:
@@ -26,12 +29,16 @@ class RestHandler {
   // Serves one resource request (info.is_resource) for an authenticated, authorized user.
   void Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info,
              const UserInfo& user);
+  // Every create, update, patch and delete passes `chain` once, just before the write
+  // (admission/admission.h). Null: no admission.
+  void SetAdmission(const admission::Chain* chain) { admission_ = chain; }
 
  private:
   storage::Store& store_;
   const ResourceCatalog& catalog_;
   CustomResources& customs_;
   std::unique_ptr<WatchRegistry> watches_;
+  const admission::Chain* admission_ = nullptr;
 };
 
 }  // namespace carrier::apiserver
