@@ -41,6 +41,9 @@ struct ResourceType {
   // Columns after NAME (AGE is added last by the table writer unless listed).
   std::vector<TableColumn> columns;
   bool age_column = true;  // false: `columns` are the whole table after NAME
+  // Verbs in discovery when not the standard ones. Types with their own verbs are not
+  // stored: their handlers (e.g. authn/authentication_api.h) answer them.
+  std::vector<std::string> verbs;
   // Set for the types CustomResourceDefinitions define (schema, storage version).
   std::shared_ptr<const CustomVersion> custom;
 
