@@ -11,6 +11,7 @@
 #include "apiserver/authn/jwt.h"
 #include "apiserver/authn/request_authenticator.h"
 #include "apiserver/authn/service_account_token.h"
+#include "apiserver/authn/token_request_protobuf.h"
 #include "base/base64.h"
 #include "base/x509.h"
 
@@ -361,6 +362,39 @@ TEST(AuthenticatorCacheTest, LoadsOncePerClusterUntilForgotten) {
   cache.Forget("a");
   ASSERT_TRUE(cache.Get("a").ok());
   EXPECT_EQ(loads, 3);
+}
+
+}  // namespace
+}  // namespace carrier::apiserver::authn
+
+namespace carrier::apiserver::authn {
+namespace {
+
+// What kubectl 1.33 sends for `kubectl create token default --audience vault --duration 20m
+// --bound-object-kind Pod --bound-object-name web`.
+const std::string kKubectlTokenRequest(
+    "k8s\0\x0a\x28\x0a\x18" "authentication.k8s.io/v1\x12\x0cTokenRequest\x12\x36\x0a\x10\x0a\x00"
+    "\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00\x12\x1c\x0a\x05vault\x1a\x10\x0a"
+    "\x03Pod\x12\x02v1\x1a\x03web\x22\x00\x20\xb0\x09\x1a\x04\x0a\x00\x12\x00\x1a\x00\x22\x00",
+    106);
+
+TEST(TokenRequestProtobufTest, ReadsWhatKubectlSends) {
+  EXPECT_TRUE(IsKubernetesProtobuf("application/vnd.kubernetes.protobuf"));
+  EXPECT_TRUE(IsKubernetesProtobuf("application/vnd.kubernetes.protobuf; charset=x"));
+  EXPECT_FALSE(IsKubernetesProtobuf("application/json"));
+  auto request = DecodeProtobufTokenRequest(kKubectlTokenRequest);
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_EQ(boost::json::serialize(*request),
+            R"({"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{)"
+            R"("boundObjectRef":{"kind":"Pod","apiVersion":"v1","name":"web","uid":""},)"
+            R"("expirationSeconds":1200,"audiences":["vault"]}})");
+  // Every truncation is malformed or a shorter valid message, never a crash.
+  for (size_t n = 0; n < kKubectlTokenRequest.size(); ++n) {
+    (void)DecodeProtobufTokenRequest(kKubectlTokenRequest.substr(0, n));
+  }
+  EXPECT_EQ(DecodeProtobufTokenRequest("{}").status().code(), Code::kBadRequest);
+  EXPECT_EQ(DecodeProtobufTokenRequest(std::string("k8s\0\x0a\x7f", 6)).status().code(),
+            Code::kBadRequest);
 }
 
 }  // namespace

@@ -17,8 +17,11 @@ MINOR=$(k version --client -o json | python3 -c 'import json,sys; print(json.loa
 # kubectl with nothing but the server, its CA and a bearer token.
 kt() { k --kubeconfig /dev/null --server "$SERVER" --certificate-authority "$CA" --token "$1" "${@:2}"; }
 
+# Objects are created from manifests: kubectl's typed `create serviceaccount` and `create
+# secret` send protobuf, which the REST layer does not read yet.
+sa() { printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: %s}\n' "$1" | k create -f - >/dev/null; }
 # The default service account (no controller creates it yet).
-k get serviceaccount default >/dev/null 2>&1 || k create serviceaccount default >/dev/null
+k get serviceaccount default >/dev/null 2>&1 || sa default
 TOKEN=$(k create token default)
 expect_eq "create token prints a JWT" 3 "$(printf '%s' "$TOKEN" | awk -F. '{print NF}')"
 # Until RBAC lands only system:masters may list; a 403 naming the account proves the token
@@ -57,17 +60,24 @@ NONE="$(printf '{"alg":"none"}' | base64 -w0 | tr '+/' '-_' | tr -d '=').$(print
 expect_contains "alg none is refused" "Unauthorized" "$(kt "$NONE" get ns 2>&1)"
 
 # A deleted service account's tokens die with it.
-k create serviceaccount doomed >/dev/null
+sa doomed
 DOOMED=$(k create token doomed)
 expect_eq "doomed token works before" "true" "$(review "$DOOMED" | cut -d' ' -f1)"
 k delete serviceaccount doomed >/dev/null
 expect_contains "a deleted account's token is refused" "Unauthorized" "$(kt "$DOOMED" get ns 2>&1)"
 
 # Bootstrap tokens.
-k -n kube-system create secret generic bootstrap-token-abcdef --type=bootstrap.kubernetes.io/token \
-  --from-literal=token-id=abcdef --from-literal=token-secret=0123456789abcdef \
-  --from-literal=usage-bootstrap-authentication=true \
-  --from-literal=auth-extra-groups=system:bootstrappers:worker >/dev/null
+k create -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata: {name: bootstrap-token-abcdef, namespace: kube-system}
+type: bootstrap.kubernetes.io/token
+stringData:
+  token-id: abcdef
+  token-secret: 0123456789abcdef
+  usage-bootstrap-authentication: "true"
+  auth-extra-groups: system:bootstrappers:worker
+YAML
 expect_eq "TokenReview of a bootstrap token" \
   'true system:bootstrap:abcdef ["system:bootstrappers","system:bootstrappers:worker","system:authenticated"]' \
   "$(review abcdef.0123456789abcdef)"

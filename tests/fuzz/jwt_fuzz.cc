@@ -1,7 +1,8 @@
 // libFuzzer target: the bearer-token parsers. The input is tried as a compact JWS (parse,
 // verify against a fixed key: nothing forged may verify), as a bootstrap token and an RFC 3339
 // time, and as the claims of a token signed with the fixed key, which then goes through
-// every service-account claim check. None of it may crash; what parses stays consistent.
+// every service-account claim check; and as a protobuf TokenRequest body. None of it may
+// crash; what parses stays consistent.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -13,6 +14,7 @@
 #include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/authn/jwt.h"
 #include "apiserver/authn/service_account_token.h"
+#include "apiserver/authn/token_request_protobuf.h"
 
 namespace {
 
@@ -66,6 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto bootstrap = AuthenticateBootstrapToken(text, lookup, now);
   if (bootstrap.ok()) Require(text == "abcdef.0123456789abcdef");
   (void)ParseRfc3339(text);
+  auto request = DecodeProtobufTokenRequest(text);
+  if (request.ok()) Require(text.substr(0, 4) == std::string_view("k8s\0", 4));
+  (void)DecodeProtobufTypeMeta(text);
 
   ServiceAccountVerifier verifier{"https://issuer", {keys.public_pem}, {}};
   auto sa = AuthenticateServiceAccountToken(text, verifier, lookup, now);

@@ -7,6 +7,7 @@
 #include "api/json_decode.h"
 #include "api/status_json.h"
 #include "apiserver/authn/service_account_token.h"
+#include "apiserver/authn/token_request_protobuf.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/responses.h"
 
@@ -214,6 +215,7 @@ bool IsAuthenticationApiRequest(const RequestInfo& info) {
 
 void ServeAuthenticationApi(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info,
                             const UserInfo& user, AuthenticationApiContext context) {
+  auto token_request_body = [](const RequestInfo& i) { return i.subresource == "token"; };
   const bool token_request = info.subresource == "token";
   // Only create exists; collections and named objects are not addressable.
   if (info.verb != "create" || (!token_request && !info.name.empty())) {
@@ -222,8 +224,25 @@ void ServeAuthenticationApi(std::shared_ptr<http::Exchange> exchange, const Requ
                                                      info.verb));
   }
   exchange->ReadBodyToString(
-      kMaxBodyBytes, [exchange, info, user, context = std::move(context)](Status st, std::string body) {
+      kMaxBodyBytes, [exchange, info, user, context = std::move(context), token_request_body](
+                         Status st, std::string body) {
         if (!st.ok()) return Fail(exchange, {st, {}});
+        if (IsKubernetesProtobuf(exchange->request().Header("Content-Type"))) {
+          if (info.resource == "selfsubjectreviews") {
+            auto type = DecodeProtobufTypeMeta(body);
+            if (!type.ok()) return Fail(exchange, {type.status(), {}});
+            return ServeSelfSubjectReview(exchange, info, user, "");
+          }
+          if (token_request_body(info)) {
+            auto request = DecodeProtobufTokenRequest(body);
+            if (!request.ok()) return Fail(exchange, {request.status(), {}});
+            return ServeTokenRequest(exchange, info, context, json::serialize(*request));
+          }
+          return Fail(exchange, {Status(Code::kUnsupportedMedia,
+                                        "the body of the request was in an unknown format - "
+                                        "accepted media types include: application/json"),
+                                 {}});
+        }
         if (info.resource == "tokenreviews") return ServeTokenReview(exchange, info, context, body);
         if (info.resource == "selfsubjectreviews") {
           return ServeSelfSubjectReview(exchange, info, user, body);
