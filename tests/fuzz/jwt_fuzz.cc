@@ -81,7 +81,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto token = SignJwt(claims->as_object(), keys.private_pem, "");
       Require(token.ok());
       auto reparsed = ParseJwt(*token);
-      Require(reparsed.ok() && reparsed->claims == claims->as_object());
+      // Claims that survive a JSON round trip (not 1e310, which decodes to infinity) come
+      // back unchanged.
+      auto again = carrier::api::DecodeJson(json::serialize(*claims));
+      if (again.ok() && *again == *claims) {
+        Require(reparsed.ok() && reparsed->claims == claims->as_object());
+      }
       auto result = AuthenticateServiceAccountToken(*token, verifier, lookup, now);
       if (result.ok()) Require(result->user.name.rfind("system:serviceaccount:", 0) == 0);
     }
