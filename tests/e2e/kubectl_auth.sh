@@ -118,6 +118,13 @@ admin_code() {
   curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" --cert "$E2E_TMP/admin.crt" \
     --key "$E2E_TMP/admin.key" "$@"
 }
+# A client certificate no cluster issued (self-signed, CN system:admin, O system:masters).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj '/O=system:masters/CN=system:admin' -keyout "$E2E_TMP/forged.key" \
+  -out "$E2E_TMP/forged.crt" >/dev/null 2>&1
+expect_eq "a forged client certificate" 401 \
+  "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" --cert "$E2E_TMP/forged.crt" \
+     --key "$E2E_TMP/forged.key" "$SERVER/api/v1/namespaces")"
 expect_eq "Impersonate-Group without a user" 400 \
   "$(admin_code -H 'Impersonate-Group: devs' "$SERVER/api/v1/namespaces")"
 expect_eq "a malformed Impersonate-Extra key" 400 \
