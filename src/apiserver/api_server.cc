@@ -8,7 +8,11 @@
 #include "apiserver/admission/webhook.h"
 #include "apiserver/authz/access_review.h"
 #include "apiserver/authz/rbac_authorizer.h"
-#include "apiserver/authn.h"
+#include "apiserver/authn/authentication_api.h"
+#include "apiserver/authn/impersonation.h"
+#include "apiserver/authn/jwt.h"
+#include "apiserver/authn/request_authenticator.h"
+#include "apiserver/object_meta.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/discovery.h"
 #include "apiserver/request_info.h"
@@ -39,18 +43,33 @@ bool IsAnonymousPath(std::string_view path) {
 
 constexpr std::string_view kClusterAdminPrefix = "/carrier/v1/clusters";
 
+// The issuer of a cluster's service-account tokens (also their default audience).
+std::string IssuerOf(const std::string& cluster) {
+  constexpr std::string_view kIssuer = "https://kubernetes.default.svc";
+  return cluster == cluster::kRootCluster ? std::string(kIssuer)
+                                          : std::string(kIssuer) + "/clusters/" + cluster;
+}
+
+UserInfo AnonymousUser() {
+  UserInfo user;
+  user.name = "system:anonymous";
+  user.groups = {"system:unauthenticated"};
+  return user;
+}
+
 }  // namespace
 
 class ApiServer::Impl {
  public:
   // `cache` is the watch cache in front of the backend; everything reads and writes through it.
   Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> cache, ServingPki pki,
-       std::unique_ptr<ClientCertificateAuthenticator> authn)
+       std::shared_ptr<const authn::ClientCertificateAuthenticator> superusers)
       : options_(options),
         cache_(std::move(cache)),
         store_(*cache_),
         pki_(std::move(pki)),
-        authn_(std::move(authn)),
+        superusers_(std::move(superusers)),
+        authenticators_([this](const std::string& cluster) { return LoadAuthenticator(cluster); }),
         clusters_(store_),
         customs_(store_),
         rest_(store_, ResourceCatalog::BuiltIn(), customs_),
@@ -68,6 +87,7 @@ class ApiServer::Impl {
   }
 
   Status Start() {
+    clusters_.SetRootCredentials({pki_.ca, pki_.service_account_key_pem});
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
     http::ServerOptions http_options;
     http_options.address = options_.address;
@@ -110,7 +130,11 @@ class ApiServer::Impl {
     controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
     controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
     controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
-        store_, [this](const std::string&) { return pki_.ca.cert_pem; }));
+        store_, [this](const std::string& cluster) {
+          // The CA that signs the cluster's clients, as in-cluster clients must trust it.
+          auto credentials = clusters_.Credentials(cluster);
+          return credentials.ok() ? credentials->client_ca.cert_pem : pki_.ca.cert_pem;
+        }));
     return controllers_->Start();
   }
 
@@ -118,6 +142,64 @@ class ApiServer::Impl {
     x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};
     auto pair = x509::IssueCertificate(pki_.ca, admin);
     return pair.ok() ? *pair : x509::KeyPair{};
+  }
+
+  // A cluster's authenticators, from its credentials (kNotFound when it does not exist).
+  Result<std::shared_ptr<const authn::ClusterAuthenticator>> LoadAuthenticator(
+      const std::string& cluster) {
+    auto credentials = clusters_.Credentials(cluster);
+    if (!credentials.ok()) return credentials.status();
+    auto public_key = authn::PublicKeyPem(credentials->service_account_key_pem);
+    if (!public_key.ok()) return public_key.status();
+    authn::ClusterKeys keys;
+    keys.client_ca_pem = credentials->client_ca.cert_pem;
+    keys.service_account_public_keys_pem = {*public_key};
+    keys.issuer = IssuerOf(cluster);
+    return authn::ClusterAuthenticator::Create(
+        keys, cluster == cluster::kRootCluster ? nullptr : superusers_);
+  }
+
+  // Reads core/v1 objects of `cluster` for the authenticators.
+  authn::ObjectLookup LookupIn(const std::string& cluster) {
+    return [this, cluster](std::string_view resource, std::string_view ns,
+                           std::string_view name) -> std::optional<json::object> {
+      const auto* type = ResourceCatalog::BuiltIn().Find("", "v1", resource);
+      if (type == nullptr || name.empty()) return std::nullopt;
+      auto got = store_.Get(ObjectKey(cluster, *type, ns, name));
+      if (!got.ok() || !got->kv) return std::nullopt;
+      boost::system::error_code ec;
+      json::value value = json::parse(got->kv->value, ec);
+      if (ec || !value.is_object()) return std::nullopt;
+      return std::move(value.as_object());
+    };
+  }
+
+  // Who sent the request: a credential of the request's cluster, anonymous on the health
+  // and version paths (everywhere with options.anonymous_auth), else kUnauthorized. A
+  // request to a cluster that does not exist is kNotFound on those paths and for the root
+  // admin, kUnauthorized for everyone else.
+  Result<UserInfo> Authenticate(const http::Request& req, const RequestInfo& info) {
+    auto authenticator = authenticators_.Get(info.cluster);
+    if (!authenticator.ok()) {
+      if (authenticator.status().code() != Code::kNotFound) return authenticator.status();
+      const Status missing(Code::kNotFound, "logical cluster \"" + info.cluster + "\" not found");
+      if (IsAnonymousPath(info.path)) return missing;
+      auto root = authenticators_.Get(std::string(cluster::kRootCluster));
+      if (root.ok()) {
+        auto user = (*root)->Authenticate(req, LookupIn(std::string(cluster::kRootCluster)),
+                                          std::chrono::system_clock::now());
+        if (user.ok() && user->InGroup("system:masters")) return missing;
+      }
+      return Status(Code::kUnauthorized, "Unauthorized");
+    }
+    auto user =
+        (*authenticator)->Authenticate(req, LookupIn(info.cluster), std::chrono::system_clock::now());
+    if (user.ok()) return user;
+    const bool presented = !req.peer_certificate_pem.empty() || req.HasHeader("Authorization");
+    if (IsAnonymousPath(info.path) || (options_.anonymous_auth && !presented)) {
+      return AnonymousUser();
+    }
+    return Status(Code::kUnauthorized, "Unauthorized");
   }
 
   void Handle(const std::shared_ptr<http::Exchange>& ex) {
@@ -128,19 +210,42 @@ class ApiServer::Impl {
     auto info = ParseRequestInfo(req.method, *path, watch);
     if (!info.ok()) return ex->Respond(ErrorResponse(info.status()));
 
-    auto user = authn_->Authenticate(req.peer_certificate_pem);
-    if (!user.ok()) {
-      if (!IsAnonymousPath(info->path)) {
-        return ex->Respond(ErrorResponse(Status(Code::kUnauthorized, "Unauthorized")));
-      }
+    auto user = Authenticate(req, *info);
+    if (!user.ok()) return ex->Respond(ErrorResponse(user.status()));
+    auto impersonation = authn::ParseImpersonation(req.headers);
+    if (!impersonation.ok()) return ex->Respond(ErrorResponse(impersonation.status()));
+    if (*impersonation) {
+      // Impersonation is authorized by the cluster's RBAC (the `impersonate` verb) unless the
+      // server was given another authorizer.
+      const std::string cluster = info->cluster;
+      authn::ImpersonationAuthorizer rbac = [this, cluster](const UserInfo& u,
+                                                            const authn::ImpersonationAttributes& w) {
+        authz::Attributes a;
+        a.verb = w.verb;
+        a.resource_request = true;
+        a.group = w.api_group;
+        a.resource = w.resource;
+        a.subresource = w.subresource;
+        a.namespace_ = w.ns;
+        a.name = w.name;
+        return authorizer_.Authorize(cluster, u, a).allowed;
+      };
+      auto as = authn::Impersonate(*user, **impersonation,
+                                   options_.impersonation_authorizer ? options_.impersonation_authorizer
+                                                                     : rbac);
+      if (!as.ok()) return ex->Respond(ErrorResponse(as.status()));
+      user = std::move(*as);
+    }
+    const bool anonymous = user->name == "system:anonymous";
+    if (anonymous && !IsAnonymousPath(info->path)) {
+      return ex->Respond(ErrorResponse(Forbidden(*user, *info)));
     }
     if (!clusters_.Exists(info->cluster)) {
       return ex->Respond(ErrorResponse(
           Status(Code::kNotFound, "logical cluster \"" + info->cluster + "\" not found")));
     }
     // ---- Authorization (authz/rbac_authorizer.h) ----
-    UserInfo subject =
-        user.ok() ? *user : UserInfo{"system:anonymous", "", {"system:unauthenticated"}, {}};
+    const UserInfo& subject = *user;
     authz::Attributes attributes = authz::Attributes::From(*info);
     if (!attributes.resource_request && attributes.verb == "head") attributes.verb = "get";
     authz::Decision decision = authorizer_.Authorize(info->cluster, subject, attributes);
@@ -152,6 +257,7 @@ class ApiServer::Impl {
         info->verb != "get" && info->verb != "list" && info->verb != "watch") {
       authorizer_.Invalidate(info->cluster);  // the next request sees the change
     }
+    if (authn::IsAuthenticationApiRequest(*info)) return ServeAuthenticationApi(ex, *info, subject);
     if (info->is_resource) return rest_.Serve(ex, *info, subject);
     ServeNonResource(ex, *info);
   }
@@ -166,6 +272,33 @@ class ApiServer::Impl {
       if (!review.ok()) return ex->Respond(ErrorResponse(review.status()));
       ex->Respond(JsonResponse(201, *review));
     });
+  }
+
+  void ServeAuthenticationApi(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info,
+                              const UserInfo& user) {
+    auto authenticator = authenticators_.Get(info.cluster);
+    if (!authenticator.ok()) return ex->Respond(ErrorResponse(authenticator.status()));
+    authn::AuthenticationApiContext context;
+    context.authenticator = *authenticator;
+    context.lookup = LookupIn(info.cluster);
+    context.signing_key = [this, cluster = info.cluster]() -> Result<std::string> {
+      auto credentials = clusters_.Credentials(cluster);
+      if (!credentials.ok()) return credentials.status();
+      return credentials->service_account_key_pem;
+    };
+    authn::ServeAuthenticationApi(ex, info, user, std::move(context));
+  }
+
+  static Status Forbidden(const UserInfo& user, const RequestInfo& info) {
+    std::string message = "forbidden: User \"" + user.name + "\" cannot " + info.verb;
+    if (info.is_resource) {
+      message += " resource \"" + info.resource + "\" in API group \"" + info.group + "\"";
+      message += info.namespace_.empty() ? " at the cluster scope"
+                                         : " in the namespace \"" + info.namespace_ + "\"";
+    } else {
+      message += " path \"" + info.path + "\"";
+    }
+    return Status(Code::kForbidden, message);
   }
 
   void ServeNonResource(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info) {
@@ -196,6 +329,14 @@ class ApiServer::Impl {
   void ServeClusterAdmin(const std::shared_ptr<http::Exchange>& ex, std::string_view rest) {
     const std::string& method = ex->request().method;
     std::string name(rest.empty() ? rest : rest.substr(1));
+    constexpr std::string_view kKubeconfig = "/kubeconfig";
+    if (name.size() > kKubeconfig.size() &&
+        std::string_view(name).substr(name.size() - kKubeconfig.size()) == kKubeconfig) {
+      if (method != "GET") {
+        return ex->Respond(ErrorResponse(Status(Code::kMethodNotAllowed, method + " is not supported here")));
+      }
+      return ServeKubeconfig(ex, name.substr(0, name.size() - kKubeconfig.size()));
+    }
     if (name.empty() && method == "GET") {
       auto names = clusters_.List();
       if (!names.ok()) return ex->Respond(ErrorResponse(names.status()));
@@ -210,6 +351,7 @@ class ApiServer::Impl {
         customs_.Forget(name);
         authorizer_.Forget(name);
       }
+      authenticators_.Forget(name);
     } else {
       st = Status(Code::kMethodNotAllowed, method + " is not supported here");
     }
@@ -217,11 +359,36 @@ class ApiServer::Impl {
     ex->Respond(JsonResponse(method == "POST" ? 201 : 200, api::ToJson(Status())));
   }
 
+  // GET /carrier/v1/clusters/<name>/kubeconfig[?user=<name>&group=<group>...]: a
+  // kubeconfig for the cluster with a new client certificate from its own CA (by default
+  // system:admin in system:masters).
+  void ServeKubeconfig(const std::shared_ptr<http::Exchange>& ex, const std::string& name) {
+    if (!IsValidClusterName(name)) {
+      return ex->Respond(ErrorResponse(InvalidArgument("invalid logical cluster name \"" + name + "\"")));
+    }
+    auto credentials = clusters_.Credentials(name);
+    if (!credentials.ok()) return ex->Respond(ErrorResponse(credentials.status()));
+    x509::CertificateRequest request{"system:admin", {"system:masters"}, {}, false, true};
+    if (auto user = ex->request().QueryParam("user")) {
+      if (user->empty()) return ex->Respond(ErrorResponse(InvalidArgument("user must not be empty")));
+      request.common_name = *user;
+      request.organizations = ex->request().QueryParams("group");
+    }
+    auto client = x509::IssueCertificate(credentials->client_ca, request);
+    if (!client.ok()) return ex->Respond(ErrorResponse(client.status()));
+    const std::string server =
+        name == cluster::kRootCluster ? Url() : Url() + "/clusters/" + name;
+    ex->Respond(http::Response::Text(
+        200, KubeconfigText(server, pki_.ca.cert_pem, *client, request.common_name),
+        "application/yaml"));
+  }
+
   ApiServerOptions options_;
   std::unique_ptr<storage::Store> cache_;
   storage::Store& store_;
   ServingPki pki_;
-  std::unique_ptr<ClientCertificateAuthenticator> authn_;
+  std::shared_ptr<const authn::ClientCertificateAuthenticator> superusers_;
+  authn::AuthenticatorCache authenticators_;
   cluster::LogicalClusters clusters_;
   CustomResources customs_;
   RestHandler rest_;
@@ -241,14 +408,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   if (options.address != "0.0.0.0" && options.address != "::") sans.push_back(options.address);
   auto pki = LoadOrCreateServingPki(options.data_dir, sans);
   if (!pki.ok()) return pki.status();
-  auto authn = ClientCertificateAuthenticator::Create(pki->ca.cert_pem);
-  if (!authn.ok()) return authn.status();
+  // The management plane's superusers are admitted at every logical cluster.
+  auto superusers = authn::ClientCertificateAuthenticator::Create(pki->ca.cert_pem, "system:masters");
+  if (!superusers.ok()) return superusers.status();
   WatchCacheOptions cache_options;
   cache_options.consistent_reads_from_backend = options.store_shared;
   auto cache = StartWatchCache(store, cache_options);
   if (!cache.ok()) return cache.status();
   auto impl =
-      std::make_unique<Impl>(options, std::move(*cache), std::move(*pki), std::move(*authn));
+      std::make_unique<Impl>(options, std::move(*cache), std::move(*pki),
+                             std::shared_ptr<const authn::ClientCertificateAuthenticator>(
+                                 std::move(*superusers)));
   CARRIER_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }

@@ -1,13 +1,15 @@
 #pragma once
 // `carrier serve`'s API server: the HTTPS listener, authentication, routing to logical
 // clusters (root at /, others at /clusters/<name>/), discovery and the REST machinery.
-// Every request is authorized (authz/: system:masters, the node authorizer, RBAC) and every
-// write admitted (admission/: built-in plugins and webhooks).
+// Every request is authenticated with the logical cluster's own credentials
+// (authn/request_authenticator.h), authorized (authz/: system:masters, the node authorizer,
+// RBAC) and every write admitted (admission/: built-in plugins and webhooks).
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "apiserver/authn/impersonation.h"
 #include "apiserver/serving_pki.h"
 #include "storage/store.h"
 
@@ -22,6 +24,11 @@ struct ApiServerOptions {
   // The store is shared with other `carrier serve` replicas (etcd): reads from the watch
   // cache then wait for the backend's current revision, not only for this process's writes.
   bool store_shared = false;
+  // Requests without credentials are system:anonymous on every path (authorization then
+  // decides); otherwise only on /healthz, /livez, /readyz and /version.
+  bool anonymous_auth = false;
+  // Who may impersonate what (Impersonate-* headers). Unset: members of system:masters.
+  authn::ImpersonationAuthorizer impersonation_authorizer;
 };
 
 class ApiServer {

@@ -23,7 +23,7 @@ json::object ResourceList(const std::vector<ResourceType>& types, const std::str
                    {"singularName", t.singular},
                    {"namespaced", t.namespaced},
                    {"kind", t.kind},
-                   {"verbs", json::value_from(StandardVerbs())}};
+                   {"verbs", json::value_from(t.verbs.empty() ? StandardVerbs() : t.verbs)}};
     if (!t.short_names.empty()) r["shortNames"] = json::value_from(t.short_names);
     if (!t.categories.empty()) r["categories"] = json::value_from(t.categories);
     resources.push_back(std::move(r));
@@ -142,20 +142,31 @@ Discovery::Discovery(const ResourceCatalog& catalog, std::string server_address)
       {"serverAddressByClientCIDRs",
        json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}});
 
-  json::array groups;
+  // A group's versions in registration order; the first is the preferred one.
+  std::vector<std::pair<std::string, json::array>> group_versions;
   for (const auto& [group, version] : catalog.GroupVersions()) {
     if (group.empty()) {
       documents_["/api/" + version] = Json(ResourceList(catalog.types(), group, version));
       continue;
     }
-    json::object gv{{"groupVersion", group + "/" + version}, {"version", version}};
+    documents_["/apis/" + group + "/" + version] = Json(ResourceList(catalog.types(), group, version));
+    auto it = std::find_if(group_versions.begin(), group_versions.end(),
+                           [&](const auto& g) { return g.first == group; });
+    if (it == group_versions.end()) {
+      group_versions.emplace_back(group, json::array());
+      it = group_versions.end() - 1;
+    }
+    it->second.push_back(json::object{{"groupVersion", group + "/" + version}, {"version", version}});
+  }
+  json::array groups;
+  for (auto& [group, versions] : group_versions) {
+    json::value preferred = versions.front();
     json::object g{{"kind", "APIGroup"},
                    {"apiVersion", "v1"},
                    {"name", group},
-                   {"versions", json::array{gv}},
-                   {"preferredVersion", gv}};
+                   {"versions", std::move(versions)},
+                   {"preferredVersion", std::move(preferred)}};
     documents_["/apis/" + group] = Json(g);
-    documents_["/apis/" + group + "/" + version] = Json(ResourceList(catalog.types(), group, version));
     g.erase("kind");
     g.erase("apiVersion");
     groups.push_back(std::move(g));

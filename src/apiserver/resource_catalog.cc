@@ -228,6 +228,15 @@ std::vector<ResourceType> BuildTypes() {
       "ValidatingWebhookConfiguration", false, {})
       .columns = {Computed("Webhooks", cells::WebhookCount, "integer")};
 
+  // Not stored: reviews answered by the authentication code (authn/authentication_api.h).
+  const std::string authentication = "authentication.k8s.io";
+  add(authentication, "v1", "tokenreviews", "tokenreview", "TokenReview", false, {}).verbs = {
+      "create"};
+  add(authentication, "v1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false,
+      {}).verbs = {"create"};
+  add(authentication, "v1beta1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview",
+      false, {}).verbs = {"create"};
+
   auto& crd = add("apiextensions.k8s.io", "v1", "customresourcedefinitions",
                   "customresourcedefinition", "CustomResourceDefinition", false, {"crd", "crds"});
   crd.has_status = true;

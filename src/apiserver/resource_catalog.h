@@ -42,6 +42,9 @@ struct ResourceType {
   std::vector<TableColumn> columns;
   bool age_column = true;   // false: `columns` are the whole table after NAME
   bool name_column = true;  // false: `columns` place NAME themselves (events)
+  // Verbs in discovery when not the standard ones. Types with their own verbs are not
+  // stored: their handlers (e.g. authn/authentication_api.h) answer them.
+  std::vector<std::string> verbs;
   // Set for the types CustomResourceDefinitions define (schema, storage version).
   std::shared_ptr<const CustomVersion> custom;
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "apiserver/authn/jwt.h"
 #include "base/base64.h"
 #include "base/files.h"
 
@@ -24,12 +25,20 @@ Result<x509::KeyPair> LoadOrCreateCa(const std::string& dir) {
   return ca;
 }
 
+Result<std::string> LoadOrCreateSigningKey(const std::string& dir) {
+  const std::string file = dir + "/sa.key";
+  if (auto pem = ReadFile(file); pem.ok()) return *pem;
+  auto key = authn::GenerateSigningKey();
+  if (!key.ok()) return key.status();
+  CARRIER_RETURN_IF_ERROR(WriteFileAtomically(file, *key, 0600));
+  return key;
+}
+
 }  // namespace
 
-Status WriteKubeconfig(const std::string& path, const std::string& server,
-                       const std::string& ca_pem, const x509::KeyPair& client,
-                       const std::string& user_name) {
-  std::string text =
+std::string KubeconfigText(const std::string& server, const std::string& ca_pem,
+                           const x509::KeyPair& client, const std::string& user_name) {
+  return
       "apiVersion: v1\n"
       "kind: Config\n"
       "clusters:\n"
@@ -48,7 +57,12 @@ Status WriteKubeconfig(const std::string& path, const std::string& server,
       "    cluster: carrier\n"
       "    user: " + user_name + "\n"
       "current-context: carrier\n";
-  return WriteFileAtomically(path, text, 0600);
+}
+
+Status WriteKubeconfig(const std::string& path, const std::string& server,
+                       const std::string& ca_pem, const x509::KeyPair& client,
+                       const std::string& user_name) {
+  return WriteFileAtomically(path, KubeconfigText(server, ca_pem, client, user_name), 0600);
 }
 
 Result<ServingPki> LoadOrCreateServingPki(const std::string& data_dir,
@@ -63,6 +77,9 @@ Result<ServingPki> LoadOrCreateServingPki(const std::string& data_dir,
   if (!ca.ok()) return ca.status();
   ServingPki pki;
   pki.ca = *ca;
+  auto sa_key = LoadOrCreateSigningKey(dir);
+  if (!sa_key.ok()) return sa_key.status();
+  pki.service_account_key_pem = std::move(*sa_key);
   pki.serving_cert_file = dir + "/serving.crt";
   pki.serving_key_file = dir + "/serving.key";
   pki.admin_kubeconfig_file = data_dir + "/admin.kubeconfig";

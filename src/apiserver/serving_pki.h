@@ -3,6 +3,7 @@
 // afterwards:
 //   <data-dir>/pki/ca.crt, ca.key             the cluster CA (signs serving and client certs)
 //   <data-dir>/pki/serving.crt, serving.key   the API server's certificate (SANs below)
+//   <data-dir>/pki/sa.key                     root's service-account token signing key
 //   <data-dir>/admin.kubeconfig               system:admin in system:masters, for kubectl
 
 #include <string>
@@ -14,7 +15,8 @@
 namespace carrier::apiserver {
 
 struct ServingPki {
-  x509::KeyPair ca;
+  x509::KeyPair ca;  // also root's client CA
+  std::string service_account_key_pem;
   std::string serving_cert_file;
   std::string serving_key_file;
   std::string admin_kubeconfig_file;
@@ -25,7 +27,11 @@ struct ServingPki {
 Result<ServingPki> LoadOrCreateServingPki(const std::string& data_dir,
                                           std::vector<std::string> sans);
 
-// Writes a kubeconfig for `server` (https URL) authenticating with `client`.
+// A kubeconfig for `server` (https URL) trusting `ca_pem` for the server and authenticating
+// with `client`.
+std::string KubeconfigText(const std::string& server, const std::string& ca_pem,
+                           const x509::KeyPair& client, const std::string& user_name);
+// Writes KubeconfigText to `path` (mode 0600).
 Status WriteKubeconfig(const std::string& path, const std::string& server,
                        const std::string& ca_pem, const x509::KeyPair& client,
                        const std::string& user_name);

@@ -43,13 +43,24 @@ Status LogicalClusters::CreateDefaultNamespaces(const std::string& name) {
   return {};
 }
 
-Status LogicalClusters::Create(const std::string& name) {
+Status LogicalClusters::Create(const std::string& name,
+                               const std::optional<ClusterCredentials>& credentials) {
   if (!apiserver::IsValidClusterName(name) || name == kRootCluster) {
     return InvalidArgument("invalid logical cluster name \"" + name +
                            "\": must be a DNS-1123 label other than \"root\"");
   }
+  ClusterCredentials own;
+  if (credentials) {
+    CARRIER_RETURN_IF_ERROR(ValidateClusterCredentials(*credentials));
+    own = *credentials;
+  } else {
+    auto generated = GenerateClusterCredentials(name);
+    if (!generated.ok()) return generated.status();
+    own = std::move(*generated);
+  }
   json::object record{{"name", name},
-                      {"creationTimestamp", apiserver::Rfc3339(std::chrono::system_clock::now())}};
+                      {"creationTimestamp", apiserver::Rfc3339(std::chrono::system_clock::now())},
+                      {"credentials", CredentialsToJson(own)}};
   auto created = store_.Create(RecordKey(name), json::serialize(record));
   if (!created.ok()) {
     if (created.status().code() == Code::kAlreadyExists) {
@@ -102,6 +113,37 @@ bool LogicalClusters::Exists(const std::string& name) {
   std::lock_guard lock(mu_);
   known_.insert(name);
   return true;
+}
+
+void LogicalClusters::SetRootCredentials(ClusterCredentials credentials) {
+  std::lock_guard lock(mu_);
+  root_credentials_ = std::move(credentials);
+}
+
+Result<ClusterCredentials> LogicalClusters::Credentials(const std::string& name) {
+  if (name == kRootCluster) {
+    std::lock_guard lock(mu_);
+    if (!root_credentials_) return Internal("root credentials are not set");
+    return *root_credentials_;
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto got = store_.Get(RecordKey(name));
+    if (!got.ok()) return got.status();
+    if (!got->kv) return NotFound("logical cluster \"" + name + "\" not found");
+    boost::system::error_code ec;
+    auto record = json::parse(got->kv->value, ec);
+    if (ec || !record.is_object()) return DataLoss("the record of logical cluster " + name + " is damaged");
+    if (auto* stored = record.as_object().if_contains("credentials")) {
+      return CredentialsFromJson(*stored);
+    }
+    auto generated = GenerateClusterCredentials(name);
+    if (!generated.ok()) return generated.status();
+    record.as_object()["credentials"] = CredentialsToJson(*generated);
+    auto updated = store_.Update(RecordKey(name), json::serialize(record), got->kv->mod_revision);
+    if (updated.ok()) return *generated;
+    if (updated.status().code() != Code::kConflict) return updated.status();
+  }
+  return Conflict("the record of logical cluster " + name + " keeps changing");
 }
 
 Result<std::vector<std::string>> LogicalClusters::List() {

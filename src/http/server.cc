@@ -817,6 +817,13 @@ Status Server::Impl::Init() {
                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(tls_ctx_->native_handle(), TLS1_2_VERSION);
+    // TLS 1.2: forward-secret AEAD suites only (TLS 1.3's suites are all of that kind).
+    if (SSL_CTX_set_cipher_list(tls_ctx_->native_handle(), options_.tls12_ciphers.c_str()) != 1) {
+      return InvalidArgument("no usable TLS 1.2 cipher in '" + options_.tls12_ciphers + "'");
+    }
+    SSL_CTX_set_options(tls_ctx_->native_handle(),
+                        SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
+                            SSL_OP_NO_COMPRESSION);
     tls_ctx_->use_certificate_chain_file(options_.tls_cert_file, ec);
     if (ec) return InvalidArgument("TLS certificate " + options_.tls_cert_file + ": " + ec.message());
     tls_ctx_->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);

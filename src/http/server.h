@@ -33,6 +33,12 @@ struct ServerOptions {
   // Ask TLS clients for a certificate. It is not verified here: the handler verifies it
   // against the trust anchors that apply to the request (each tenant has its own CA).
   bool request_client_certificates = false;
+  // OpenSSL cipher list for TLS 1.2 (TLS 1.0/1.1 are never offered): ECDHE key exchange
+  // with AES-GCM or ChaCha20-Poly1305.
+  std::string tls12_ciphers =
+      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
   size_t max_header_bytes = 64 * 1024;
   size_t body_chunk_bytes = 1 << 20;   // size of the buffer body chunks are read into
   std::chrono::seconds idle_timeout{120};      // keep-alive connection without a request

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "apiserver/authn.h"
+#include "apiserver/authn/client_certificate.h"
 #include "base/x509.h"
 
-namespace carrier::apiserver {
+namespace carrier::apiserver::authn {
 namespace {
 
 TEST(ClientCertificateAuthenticatorTest, AcceptsOnlyCertificatesOfItsCa) {
@@ -34,4 +34,4 @@ TEST(ClientCertificateAuthenticatorTest, AcceptsOnlyCertificatesOfItsCa) {
 }
 
 }  // namespace
-}  // namespace carrier::apiserver
+}  // namespace carrier::apiserver::authn

@@ -1,7 +1,8 @@
 #pragma once
 // Authentication of API requests by x509 client certificate: the certificate must chain to
-// the cluster's client CA; CN is the user name and each O a group, as in Kubernetes.
-// (Tokens, and per-cluster CAs for hosted clusters, come with the security work.)
+// the cluster's client CA and allow client authentication; CN is the user name and each O a
+// group, as in Kubernetes. Each logical cluster has its own CA, so a certificate of one
+// cluster is worthless at another.
 
 #include <memory>
 #include <string>
@@ -10,13 +11,14 @@
 #include "apiserver/user_info.h"
 #include "base/status.h"
 
-namespace carrier::apiserver {
-
+namespace carrier::apiserver::authn {
 
 class ClientCertificateAuthenticator {
  public:
+  // `required_group`, when set, admits only certificates whose O includes it (the management
+  // CA's superusers are admitted at every cluster this way).
   static Result<std::unique_ptr<ClientCertificateAuthenticator>> Create(
-      const std::string& ca_pem);
+      const std::string& ca_pem, std::string required_group = "");
   ~ClientCertificateAuthenticator();
 
   // kUnauthorized when the certificate is missing, malformed, expired or not issued by
@@ -29,4 +31,4 @@ class ClientCertificateAuthenticator {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace carrier::apiserver
+}  // namespace carrier::apiserver::authn

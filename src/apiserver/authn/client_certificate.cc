@@ -1,4 +1,4 @@
-#include "apiserver/authn.h"
+#include "apiserver/authn/client_certificate.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -9,14 +9,11 @@
 
 #include "base/x509.h"
 
-namespace carrier::apiserver {
-
-bool UserInfo::InGroup(std::string_view group) const {
-  return std::find(groups.begin(), groups.end(), group) != groups.end();
-}
+namespace carrier::apiserver::authn {
 
 struct ClientCertificateAuthenticator::Impl {
   X509_STORE* store = nullptr;
+  std::string required_group;
   ~Impl() { X509_STORE_free(store); }
 };
 
@@ -36,8 +33,9 @@ ClientCertificateAuthenticator::ClientCertificateAuthenticator(std::unique_ptr<I
 ClientCertificateAuthenticator::~ClientCertificateAuthenticator() = default;
 
 Result<std::unique_ptr<ClientCertificateAuthenticator>> ClientCertificateAuthenticator::Create(
-    const std::string& ca_pem) {
+    const std::string& ca_pem, std::string required_group) {
   auto impl = std::make_unique<Impl>();
+  impl->required_group = std::move(required_group);
   impl->store = X509_STORE_new();
   X509* ca = ParsePem(ca_pem);
   if (ca == nullptr) return InvalidArgument("the client CA is not a PEM certificate");
@@ -49,7 +47,7 @@ Result<std::unique_ptr<ClientCertificateAuthenticator>> ClientCertificateAuthent
 
 Result<UserInfo> ClientCertificateAuthenticator::Authenticate(
     const std::string& certificate_pem) const {
-  if (certificate_pem.empty()) return Status(Code::kUnauthorized, "Unauthorized");
+  if (certificate_pem.empty() || certificate_pem.size() > 64 * 1024) return Status(Code::kUnauthorized, "Unauthorized");
   X509* cert = ParsePem(certificate_pem);
   if (cert == nullptr) return Status(Code::kUnauthorized, "Unauthorized");
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
@@ -66,8 +64,11 @@ Result<UserInfo> ClientCertificateAuthenticator::Authenticate(
   UserInfo user;
   user.name = subject->common_name;
   user.groups = subject->organizations;
+  if (!impl_->required_group.empty() && !user.InGroup(impl_->required_group)) {
+    return Status(Code::kUnauthorized, "Unauthorized");
+  }
   user.groups.push_back("system:authenticated");
   return user;
 }
 
-}  // namespace carrier::apiserver
+}  // namespace carrier::apiserver::authn
