@@ -294,6 +294,7 @@ const OpenApi::Built& OpenApi::built() const {
     std::map<std::string, json::object> paths_by_gv;
     for (const auto& t : catalog_.types()) {
       std::string def = lookup(t, t.kind), list = lookup(t, t.ListKind());
+      if (def.empty()) continue;  // no schema to publish (e.g. a review type newer than it)
       json::object& gv_paths = paths_by_gv[GroupVersionPath(t.group, t.version)];
       AddPaths(t, def, list, false, gv_paths);
       auto& gv_roots = roots_by_gv[GroupVersionPath(t.group, t.version)];

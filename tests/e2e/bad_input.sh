@@ -71,7 +71,7 @@ expect_eq "a JSON patch that is not a list of operations" "400 BadRequest" \
   "$(call PATCH "$CM/one" application/json-patch+json "$(body '{"op":"add"}')")"
 
 # Nothing above was stored, and the server still works.
-expect_eq "only the valid object exists" "one" \
+expect_eq "only the valid object exists" "kube-root-ca.crt one" \
   "$(kubectl get cm -o jsonpath='{.items[*].metadata.name}' 2>/dev/null ||
      /usr/lib/google-cloud-sdk/bin/kubectl.1.33 get cm -o jsonpath='{.items[*].metadata.name}')"
 expect_eq "healthz after all of it" "ok" "$(curl -sk "$SERVER/healthz")"
