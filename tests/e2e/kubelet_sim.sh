@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # A stand-in kubelet for the end-to-end tests, until the machine agent exists: it follows the
-# pods of a logical cluster with `kubectl get pods -w` and reports every pod bound to one of
-# its nodes as Running and Ready through the pods/status subresource, as a kubelet would once
-# the containers started. Usage: kubelet_sim.sh <kubectl> <node name regex>
+# pods of a logical cluster with `kubectl get pods -w` (watching again whenever the server
+# ends the stream, as any client must) and reports every pod bound to one of its nodes as
+# Running and Ready through the pods/status subresource, as a kubelet would once the
+# containers started; a write that lost a race is retried with the pod read again.
+# Usage: kubelet_sim.sh <kubectl> <node name regex>
 KUBECTL=$1
 NODES=$2
-"$KUBECTL" get pods -A -w --no-headers \
-  -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,NODE:.spec.nodeName,PHASE:.status.phase,DEL:.metadata.deletionTimestamp |
-  while read -r ns name node phase deleting; do
-    [[ "$node" =~ ^($NODES)$ ]] || continue
-    [ "$phase" = "Running" ] && continue
-    [ "$deleting" = "<none>" ] || continue
-    "$KUBECTL" -n "$ns" get pod "$name" -o json 2>/dev/null | python3 -c '
+trap 'kill $(jobs -p) 2>/dev/null; exit 0' EXIT TERM INT
+BODY=$(mktemp /tmp/kubelet-sim.XXXXXX)
+
+report_running() {  # <namespace> <pod>
+  for _ in 1 2 3 4 5; do
+    "$KUBECTL" -n "$1" get pod "$2" -o json 2>/dev/null | python3 -c '
 import datetime, json, sys
 pod = json.load(sys.stdin)
+if pod.get("metadata", {}).get("deletionTimestamp") or pod.get("status", {}).get("phase") == "Running":
+    sys.exit(3)
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 conditions = [c for c in pod.get("status", {}).get("conditions", []) if c.get("type") == "PodScheduled"]
 conditions += [{"type": t, "status": "True", "lastTransitionTime": now}
@@ -24,7 +27,22 @@ pod["status"] = {"phase": "Running", "conditions": conditions, "startTime": now,
                                         "restartCount": 0, "started": True,
                                         "state": {"running": {"startedAt": now}}}
                                        for c in pod["spec"].get("containers", [])]}
-print(json.dumps(pod))' >"/tmp/kubelet-sim-$$.json" &&
-      "$KUBECTL" replace --raw "/api/v1/namespaces/$ns/pods/$name/status" -f "/tmp/kubelet-sim-$$.json" >/dev/null 2>&1
+print(json.dumps(pod))' >"$BODY"
+    case $? in
+      0) ;;
+      *) return ;;  # gone, deleting or already running
+    esac
+    "$KUBECTL" replace --raw "/api/v1/namespaces/$1/pods/$2/status" -f "$BODY" >/dev/null 2>&1 && return
   done
-rm -f "/tmp/kubelet-sim-$$.json"
+}
+
+while :; do
+  "$KUBECTL" get pods -A -w --no-headers \
+    -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,NODE:.spec.nodeName,PHASE:.status.phase,DEL:.metadata.deletionTimestamp |
+    while read -r ns name node phase deleting; do
+      [[ "$node" =~ ^($NODES)$ ]] || continue
+      [ "$phase" = "Running" ] && continue
+      [ "$deleting" = "<none>" ] || continue
+      report_running "$ns" "$name"
+    done
+done

@@ -91,4 +91,8 @@ expect_eq "the ReplicaSets are collected" "0" \
   "$(k wait --for=delete rs -l app=web --timeout=30s >/dev/null 2>&1; echo $?)"
 wait_for 30 sh -c "[ \$(\"$KUBECTL\" get pods -l app=web --no-headers 2>/dev/null | wc -l) -eq 0 ]"
 expect_eq "and their pods" "0" "$(k get pods -l app=web --no-headers 2>/dev/null | wc -l | tr -d ' ')"
+if [ "$E2E_FAILURES" -ne 0 ]; then
+  k get deploy,rs,pods -o wide >&2
+  k get rs -o jsonpath='{range .items[*]}{.metadata.name} spec={.spec.replicas} status={.status}{"\n"}{end}' >&2
+fi
 finish
