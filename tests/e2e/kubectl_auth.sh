@@ -24,11 +24,14 @@ sa() { printf 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: %s}\n' "$1
 k get serviceaccount default >/dev/null 2>&1 || sa default
 TOKEN=$(k create token default)
 expect_eq "create token prints a JWT" 3 "$(printf '%s' "$TOKEN" | awk -F. '{print NF}')"
-# Until RBAC lands only system:masters may list; a 403 naming the account proves the token
-# authenticated (a bad token is a 401).
+# The account may do nothing yet: a 403 naming it proves the token authenticated (a bad
+# token is a 401); bound to view, the same token lists.
 expect_contains "--token authenticates as the service account" \
   'User "system:serviceaccount:default:default" cannot list resource "namespaces"' \
   "$(kt "$TOKEN" get ns 2>&1)"
+k create clusterrolebinding default-sa-view --clusterrole=view --serviceaccount=default:default >/dev/null
+expect_contains "bound to view, the token lists namespaces" "kube-system" \
+  "$(kt "$TOKEN" get ns -o name 2>&1)"
 expect_contains "a garbage token is refused" "Unauthorized" "$(kt "abc.def.ghi" get ns 2>&1)"
 
 # TokenReview (as the admin).

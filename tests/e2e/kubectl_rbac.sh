@@ -39,10 +39,10 @@ ALICE=$(user_kubeconfig alice "/CN=alice/O=devs")
 alice() { k --kubeconfig "$ALICE" "$@"; }
 # Objects made by kubectl's generators are sent as JSON (`create -f`), which every kubectl
 # does; kubectl 1.32+ sends generator objects as protobuf, which Carrier does not read yet.
-gen() {  # gen <kubectl function> <create args...>
+gen() {  # gen <kubectl function> <create args...>: kubectl's own generator (protobuf on 1.32+)
   local who=$1
   shift
-  $who create "$@" --dry-run=client -o yaml | $who create -f - 2>&1
+  $who create "$@" 2>&1
 }
 
 # The bootstrap policy is there, listed and readable.
