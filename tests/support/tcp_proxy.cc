@@ -98,7 +98,7 @@ void TcpProxy::Pump(int client_fd, int server_fd) {
         break;
       }
       for (ssize_t off = 0; off < n;) {
-        ssize_t w = write(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off));
+        ssize_t w = send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
         if (w <= 0) {
           open = false;
           break;
