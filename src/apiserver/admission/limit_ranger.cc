@@ -50,9 +50,11 @@ class LimitRanger : public Plugin {
       // A limit without a request: the request equals the limit (as Kubernetes defaults).
       json::object& ro = res.get_object();
       if (auto* lim = ro.if_contains("limits"); lim && lim->is_object()) {
+        // A copy: inserting "requests" may rehash `ro` and move what `lim` points to.
+        const json::object limits_set = lim->get_object();
         json::value& req = ro["requests"];
         if (!req.is_object()) req = json::object();
-        for (const auto& [name, value] : lim->get_object()) {
+        for (const auto& [name, value] : limits_set) {
           if (!req.get_object().contains(name)) req.get_object()[name] = value;
         }
       }
