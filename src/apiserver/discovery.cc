@@ -289,19 +289,8 @@ bool VersionPrecedes(std::string_view a, std::string_view b) {
 
 std::optional<DiscoveryDocument> Discovery::FindCustom(std::string_view path,
                                                        const CustomTypeSet& custom) const {
-  // Groups and their versions, in order of first appearance, versions by priority.
-  std::vector<std::pair<std::string, std::vector<std::string>>> groups;
-  for (const auto& t : custom.types) {
-    auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const auto& g) { return g.first == t.group; });
-    if (it == groups.end()) {
-      groups.push_back({t.group, {}});
-      it = groups.end() - 1;
-    }
-    if (std::find(it->second.begin(), it->second.end(), t.version) == it->second.end()) {
-      it->second.push_back(t.version);
-    }
-  }
+  // Groups and their versions, in order of first appearance (versions sorted by priority below).
+  const auto groups = GroupsOf(custom.types);
   auto group_json = [](const std::string& name, std::vector<std::string> versions) {
     std::sort(versions.begin(), versions.end(),
               [](const std::string& a, const std::string& b) { return VersionPrecedes(a, b); });

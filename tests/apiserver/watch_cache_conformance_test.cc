@@ -1,5 +1,6 @@
 // The shared Store conformance suite against the watch cache in front of SQLite: every
 // read and watch the suite makes of a one-segment prefix ("/c/...") is served by the cache.
+#include "apiserver/one_segment_collections.h"
 #include "apiserver/watch_cache.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
@@ -8,13 +9,6 @@
 namespace carrier::storage::testing {
 namespace {
 
-// "/c/k" belongs to the collection "/c/".
-std::optional<std::string> FirstSegment(std::string_view key) {
-  if (key.size() < 2 || key[0] != '/') return std::nullopt;
-  size_t slash = key.find('/', 1);
-  if (slash == std::string_view::npos) return std::nullopt;
-  return std::string(key.substr(0, slash + 1));
-}
 
 class CachedSqliteBackend : public StoreBackend {
  public:

@@ -1,6 +1,7 @@
 // The Store conformance suite against the watch cache in front of a real etcd, with reads
 // waiting for etcd's current revision as replicas sharing an etcd do. RestartServer() stops
 // and starts etcd under the cache: the feed resumes and the cache stays consistent.
+#include "apiserver/one_segment_collections.h"
 #include "apiserver/watch_cache.h"
 #include "storage/etcd/etcd_store.h"
 #include "storage/store_conformance.h"
@@ -9,12 +10,6 @@
 namespace carrier::storage::testing {
 namespace {
 
-std::optional<std::string> FirstSegment(std::string_view key) {
-  if (key.size() < 2 || key[0] != '/') return std::nullopt;
-  size_t slash = key.find('/', 1);
-  if (slash == std::string_view::npos) return std::nullopt;
-  return std::string(key.substr(0, slash + 1));
-}
 
 class CachedEtcdBackend : public StoreBackend {
  public:
