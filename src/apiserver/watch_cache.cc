@@ -149,9 +149,10 @@ class WatchCache : public storage::Store {
   Result<std::unique_ptr<storage::Watch>> StartWatch(const storage::WatchOptions& options,
                                                      storage::WatchCallback callback) override {
     auto collection = CollectionOfRange(options.range);
-    if (!collection || !callback || options.start_revision < 0) {
+    if (!callback || options.start_revision < 0) {
       return backend_.StartWatch(options, std::move(callback));
     }
+    if (!collection) return StartWideWatch(options, std::move(callback));
     if (options.start_revision != 0) {
       // The contract: a start at or below the compacted revision is Gone, even if the
       // cache still has those events.
@@ -212,6 +213,8 @@ class WatchCache : public storage::Store {
     {
       std::lock_guard lock(mu_);
       w->cancelled.store(true);
+      wide_watchers_.erase(std::remove(wide_watchers_.begin(), wide_watchers_.end(), w),
+                           wide_watchers_.end());
       if (auto collection = options_.collection_of(w->range.begin)) {
         if (auto it = collections_.find(*collection); it != collections_.end()) {
           auto& list = it->second.watchers;
@@ -237,6 +240,39 @@ class WatchCache : public storage::Store {
   }
 
  private:
+  // A watch of a range that is not one collection (the controllers watch everything). It has
+  // no history, so it starts from the cache's revision or later; its events are delivered
+  // after the cache applied them, so a read made on receiving one sees at least that change.
+  Result<std::unique_ptr<storage::Watch>> StartWideWatch(const storage::WatchOptions& options,
+                                                         storage::WatchCallback callback) {
+    std::unique_lock lock(mu_);
+    if (broken_ && !StartFeedLocked(lock).ok()) {
+      lock.unlock();
+      return backend_.StartWatch(options, std::move(callback));
+    }
+    if (options.start_revision != 0 && options.start_revision <= revision_) {
+      lock.unlock();
+      return backend_.StartWatch(options, std::move(callback));
+    }
+    auto w = std::make_shared<CacheWatch>();
+    w->range = options.range;
+    w->prev_kv = options.prev_kv;
+    w->progress_interval = options.progress_interval;
+    w->callback = std::move(callback);
+    w->next = options.start_revision != 0 ? options.start_revision : revision_ + 1;
+    wide_watchers_.push_back(w);
+    return std::unique_ptr<storage::Watch>(new CacheWatchHandle(*this, std::move(w)));
+  }
+
+  // Every watcher: those of each cached collection, then the wide ones.
+  template <typename F>
+  void ForEachWatcher(F&& f) {
+    for (auto& [name, c] : collections_) {
+      for (auto& w : c.watchers) f(w);
+    }
+    for (auto& w : wide_watchers_) f(w);
+  }
+
   Status StartFeedLocked(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     auto head = backend_.CurrentRevision();
@@ -334,22 +370,29 @@ class WatchCache : public storage::Store {
       if (!response.error.ok()) {
         // Events may have been missed: every cached collection is dropped and its watchers
         // end (they resume from their last revision through a new watch).
-        for (auto& [name, c] : collections_) {
-          for (auto& w : c.watchers) {
-            WatchResponse end;
-            end.error = Status(Code::kUnavailable, "the watch cache restarted: " +
-                                                       response.error.message());
-            end.revision = w->next - 1;
-            Queue(*w, std::move(end), touched, w);
-          }
-        }
+        ForEachWatcher([&](const std::shared_ptr<CacheWatch>& w) {
+          WatchResponse end;
+          end.error = Status(Code::kUnavailable, "the watch cache restarted: " +
+                                                     response.error.message());
+          end.revision = w->next - 1;
+          Queue(*w, std::move(end), touched, w);
+        });
         collections_.clear();
+        wide_watchers_.clear();
         broken_ = true;
       } else {
         std::unordered_map<CacheWatch*, WatchResponse> batches;
         std::vector<std::shared_ptr<CacheWatch>> order;
         for (Event& e : response.events) {
           const Revision rev = e.kv.mod_revision;
+          auto offer = [&](const std::shared_ptr<CacheWatch>& w) {
+            if (rev < w->next || !w->range.Contains(e.kv.key)) return;
+            WatchResponse& batch = batches[w.get()];
+            if (batch.events.empty()) order.push_back(w);
+            batch.events.push_back(Shaped(*w, e));
+            batch.revision = rev;  // w->next moves after the response: a txn's events share it
+          };
+          for (auto& w : wide_watchers_) offer(w);
           auto name = options_.collection_of(e.kv.key);
           auto it = name ? collections_.find(*name) : collections_.end();
           if (it != collections_.end() && rev > it->second.loaded_at) {
@@ -359,13 +402,7 @@ class WatchCache : public storage::Store {
             } else {
               c.objects[e.kv.key] = e.kv;
             }
-            for (auto& w : c.watchers) {
-              if (rev < w->next || !w->range.Contains(e.kv.key)) continue;
-              WatchResponse& batch = batches[w.get()];
-              if (batch.events.empty()) order.push_back(w);
-              batch.events.push_back(Shaped(*w, e));
-              batch.revision = rev;  // w->next moves after the response: a txn's events share it
-            }
+            for (auto& w : c.watchers) offer(w);
             c.history.push_back(std::move(e));
             while (c.history.size() > options_.history_per_collection) {
               c.complete_from = c.history.front().kv.mod_revision + 1;
@@ -391,35 +428,31 @@ class WatchCache : public storage::Store {
   // Bookmarks for idle watchers that asked for them.
   void QueuePeriodicProgress(std::vector<std::shared_ptr<CacheWatch>>& touched) {
     const auto now = Clock::now();
-    for (auto& [name, c] : collections_) {
-      for (auto& w : c.watchers) {
-        if (w->progress_interval.count() <= 0 || now - w->last_queued < w->progress_interval) {
-          continue;
-        }
-        WatchResponse progress;
-        progress.revision = std::max(revision_, w->next - 1);
-        w->next = progress.revision + 1;
-        Queue(*w, std::move(progress), touched, w);
+    ForEachWatcher([&](const std::shared_ptr<CacheWatch>& w) {
+      if (w->progress_interval.count() <= 0 || now - w->last_queued < w->progress_interval) {
+        return;
       }
-    }
+      WatchResponse progress;
+      progress.revision = std::max(revision_, w->next - 1);
+      w->next = progress.revision + 1;
+      Queue(*w, std::move(progress), touched, w);
+    });
   }
 
   void QueueWantedProgress(std::vector<std::shared_ptr<CacheWatch>>* touched = nullptr) {
-    for (auto& [name, c] : collections_) {
-      for (auto& w : c.watchers) {
-        if (w->progress_wanted == 0 || revision_ < w->progress_wanted) continue;
-        w->progress_wanted = 0;
-        --progress_waiters_;
-        WatchResponse progress;
-        progress.revision = std::max(revision_, w->next - 1);
-        w->next = progress.revision + 1;
-        w->pending.push_back(std::move(progress));
-        w->last_queued = Clock::now();
-        if (touched && std::find(touched->begin(), touched->end(), w) == touched->end()) {
-          touched->push_back(w);
-        }
+    ForEachWatcher([&](const std::shared_ptr<CacheWatch>& w) {
+      if (w->progress_wanted == 0 || revision_ < w->progress_wanted) return;
+      w->progress_wanted = 0;
+      --progress_waiters_;
+      WatchResponse progress;
+      progress.revision = std::max(revision_, w->next - 1);
+      w->next = progress.revision + 1;
+      w->pending.push_back(std::move(progress));
+      w->last_queued = Clock::now();
+      if (touched && std::find(touched->begin(), touched->end(), w) == touched->end()) {
+        touched->push_back(w);
       }
-    }
+    });
   }
 
   // Hands a watcher its queued responses, in order, one callback at a time.
@@ -454,6 +487,7 @@ class WatchCache : public storage::Store {
   bool broken_ = false;    // the feed ended; restarted by the next read
   int progress_waiters_ = 0;
   std::map<std::string, Collection, std::less<>> collections_;
+  std::vector<std::shared_ptr<CacheWatch>> wide_watchers_;  // ranges beyond one collection
   std::unique_ptr<storage::Watch> feed_;
 };
 

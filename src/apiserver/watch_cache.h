@@ -14,6 +14,10 @@
 //  - Watches of a collection start from the cache's history (a bounded window per
 //    collection) and follow the feed; a start older than the window goes to the backend,
 //    which answers kGone if that history is compacted.
+//  - Watches of wider ranges (the controllers follow the whole key space) that start from
+//    the cache's revision or later are served from the feed too. Every watch of the cache
+//    gets an event only after the cache applied it, so a read made on receiving the event
+//    sees that change (a backend watch could run ahead of the cache).
 //  - Writes, leases and compaction pass through.
 // The cache holds no thread of its own and costs nothing for collections never read.
 

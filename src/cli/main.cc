@@ -3,10 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <spdlog/cfg/env.h>
+
 #include "carrier/version.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug (or trace, warn, ...) for more or less
   CLI::App app{"Carrier: hosted control planes, disconnected-ready", "carrier"};
   app.require_subcommand(0, 1);
   bool show_version = false;

@@ -7,6 +7,8 @@ namespace carrier::controllers {
 namespace {
 // The work-queue key that restarts the watch after it ended.
 constexpr std::string_view kResyncKey = "resync";
+// A reconcile slower than this holds a shared worker too long: it is logged.
+constexpr std::chrono::milliseconds kSlowReconcile{1000};
 }  // namespace
 
 std::optional<ObjectRef> ParseObjectKey(std::string_view key) {
@@ -67,6 +69,7 @@ void ControllerManager::Route(Change::Type type, std::string_view key,
                               const std::string* previous, const std::string* value) {
   auto ref = ParseObjectKey(key);
   if (!ref) return;
+  std::lock_guard lock(route_mu_);  // the watch and a resync's list may route at once
   Change change{type, *ref, previous, value};
   std::vector<std::string> keys;
   for (size_t i = 0; i < controllers_.size(); ++i) {
@@ -76,24 +79,15 @@ void ControllerManager::Route(Change::Type type, std::string_view key,
   }
 }
 
-// Offers every object to the controllers, then follows changes from the revision read at.
+// Follows changes from now on, then offers every existing object to the controllers. The
+// watch starts first so that no change falls between the two; a change seen both ways only
+// queues its key twice (reconcilers are level-triggered). Through the watch cache the
+// events arrive after the cache applied them, so a reconcile never reads older state than
+// the event that queued it.
 Status ControllerManager::Resync() {
-  storage::ListOptions list;
-  list.range = storage::KeyRange::All();
-  list.limit = 500;
-  storage::Revision at = 0;
-  for (;;) {
-    auto page = store_.List(list);
-    if (!page.ok()) return page.status();
-    at = page->revision;
-    list.revision = at;
-    for (const auto& kv : page->kvs) Route(Change::Type::kPut, kv.key, nullptr, &kv.value);
-    if (!page->more || page->kvs.empty()) break;
-    list.start_after = page->kvs.back().key;
-  }
   storage::WatchOptions options;
   options.range = storage::KeyRange::All();
-  options.start_revision = at + 1;
+  options.start_revision = 0;
   options.prev_kv = true;  // a deleted owner's uid is in its last value
   auto watch = store_.StartWatch(options, [this](storage::WatchResponse r) {
     if (!r.error.ok()) {
@@ -107,8 +101,21 @@ Status ControllerManager::Resync() {
     }
   });
   if (!watch.ok()) return watch.status();
-  std::lock_guard lock(watch_mu_);
-  watch_ = std::move(*watch);
+  {
+    std::lock_guard lock(watch_mu_);
+    watch_ = std::move(*watch);
+  }
+  storage::ListOptions list;
+  list.range = storage::KeyRange::All();
+  list.limit = 500;
+  for (;;) {
+    auto page = store_.List(list);
+    if (!page.ok()) return page.status();
+    list.revision = page->revision;
+    for (const auto& kv : page->kvs) Route(Change::Type::kPut, kv.key, nullptr, &kv.value);
+    if (!page->more || page->kvs.empty()) break;
+    list.start_after = page->kvs.back().key;
+  }
   return {};
 }
 
@@ -129,10 +136,18 @@ void ControllerManager::Work() {
     const size_t index = std::stoul(entry.substr(0, bar));
     const std::string key = entry.substr(bar + 1);
     std::chrono::milliseconds requeue_after{0};
+    const auto started = std::chrono::steady_clock::now();
     Status st = controllers_[index]->Reconcile(key, requeue_after);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (took > kSlowReconcile) {
+      spdlog::warn("controller {}: reconciling {} took {} ms", controllers_[index]->name(), key,
+                   took.count());
+    }
     if (!st.ok()) {
-      spdlog::debug("controller {}: {}: {}", controllers_[index]->name(), key, st.message());
       queue_.AddRateLimited(entry);
+      spdlog::debug("controller {}: {}: {} (retry {})", controllers_[index]->name(), key,
+                    st.message(), queue_.Failures(entry));
     } else {
       queue_.Forget(entry);
       if (requeue_after.count() > 0) queue_.AddAfter(entry, requeue_after);

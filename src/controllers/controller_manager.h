@@ -5,10 +5,12 @@
 // change is routed to the controllers it concerns, which queue the keys to reconcile;
 // reconcilers are level-triggered (they read the current state and make it right) and a
 // failure retries with backoff. At start, and whenever the watch has to be restarted, every
-// existing object is offered to the controllers once (a resync).
+// existing object is offered to the controllers once (a resync). Controllers reading and
+// watching through the watch cache see every event only after the cache applied it.
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,6 +76,7 @@ class ControllerManager {
   WorkQueue queue_;  // keys "<controller index>|<key>"
   std::unique_ptr<storage::Watch> watch_;
   std::mutex watch_mu_;
+  std::mutex route_mu_;  // controllers see one change at a time
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
 };

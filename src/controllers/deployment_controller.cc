@@ -5,8 +5,9 @@
 #include <cmath>
 
 #include "apiserver/object_meta.h"
+#include "controllers/json_fields.h"
 #include "controllers/objects.h"
-#include "controllers/replicaset_controller.h"
+#include "controllers/workload.h"
 
 namespace carrier::controllers {
 
@@ -17,45 +18,14 @@ namespace {
 constexpr std::string_view kRevision = "deployment.kubernetes.io/revision";
 constexpr std::string_view kHashLabel = "pod-template-hash";
 
-const json::object* Obj(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-int64_t Int(const json::object* o, std::string_view key, int64_t fallback) {
-  if (o == nullptr) return fallback;
-  const json::value* v = o->if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : fallback;
-}
-
-std::string Annotation(const json::object& o, std::string_view key) {
-  const json::object* meta = Obj(o, "metadata");
-  const json::object* ann = meta ? Obj(*meta, "annotations") : nullptr;
-  const json::value* v = ann ? ann->if_contains(key) : nullptr;
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-void SetAnnotation(json::object& o, std::string_view key, std::string value) {
-  json::value& ann = apiserver::MutableMetadata(o)["annotations"];
-  if (!ann.is_object()) ann = json::object();
-  ann.get_object()[key] = std::move(value);
-}
-
 int64_t RevisionOf(const json::object& rs) {
-  std::string r = Annotation(rs, kRevision);
+  std::string r = AnnotationOf(rs, kRevision);
   int64_t n = 0;
   for (char c : r) {
     if (c < '0' || c > '9') return 0;
     n = n * 10 + (c - '0');
   }
   return n;
-}
-
-std::string HashLabelOf(const json::object& rs) {
-  const json::object* meta = Obj(rs, "metadata");
-  const json::object* labels = meta ? Obj(*meta, "labels") : nullptr;
-  const json::value* v = labels ? labels->if_contains(kHashLabel) : nullptr;
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
 json::object Condition(std::string_view type, std::string_view status, std::string_view reason,
@@ -79,8 +49,8 @@ json::object Condition(std::string_view type, std::string_view status, std::stri
 struct Rs {
   StoredObject read;
   json::object& obj() { return *read.object; }
-  int64_t spec_replicas() { return Int(Obj(obj(), "spec"), "replicas", 1); }
-  int64_t status(std::string_view f) { return Int(Obj(obj(), "status"), f, 0); }
+  int64_t spec_replicas() { return IntAt(ObjectAt(&obj(), "spec"), "replicas", 1); }
+  int64_t status(std::string_view f) { return IntAt(ObjectAt(&obj(), "status"), f, 0); }
 };
 
 }  // namespace
@@ -141,9 +111,9 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
   json::object& d = *d_read.object;
   if (!apiserver::MetaString(d, "deletionTimestamp").empty()) return {};
   const std::string uid(apiserver::MetaString(d, "uid"));
-  const json::object* spec = Obj(d, "spec");
+  const json::object* spec = ObjectAt(&d, "spec");
   if (spec == nullptr) return {};
-  const int64_t desired = Int(spec, "replicas", 1);
+  const int64_t desired = IntAt(spec, "replicas", 1);
   const json::value tmpl = spec->contains("template") ? spec->at("template") : json::value(json::object());
   const std::string hash = PodTemplateHash(tmpl);
 
@@ -175,16 +145,16 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
   Rs* new_rs = nullptr;
   for (auto& rs : all) {
     max_revision = std::max(max_revision, RevisionOf(rs.obj()));
-    if (HashLabelOf(rs.obj()) == hash) new_rs = &rs;
+    if (LabelOf(rs.obj(), kHashLabel) == hash) new_rs = &rs;
   }
   std::vector<Rs*> old;
   for (auto& rs : all) {
     if (&rs != new_rs) old.push_back(&rs);
   }
   const bool paused = spec->contains("paused") && spec->at("paused").is_bool() && spec->at("paused").get_bool();
-  const json::object* strategy = Obj(*spec, "strategy");
+  const json::object* strategy = ObjectAt(spec, "strategy");
   const bool recreate = strategy && strategy->contains("type") && strategy->at("type") == "Recreate";
-  const json::object* rolling = strategy ? Obj(*strategy, "rollingUpdate") : nullptr;
+  const json::object* rolling = strategy ? ObjectAt(strategy, "rollingUpdate") : nullptr;
   const int64_t max_surge = recreate ? 0 : ScaledValue(rolling ? rolling->if_contains("maxSurge") : nullptr, desired, true, 25);
   int64_t max_unavailable = recreate ? desired : ScaledValue(rolling ? rolling->if_contains("maxUnavailable") : nullptr, desired, false, 25);
   if (max_surge == 0 && max_unavailable == 0) max_unavailable = 1;
@@ -203,15 +173,15 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
         replicas = recreate ? 0 : std::min(desired, std::max<int64_t>(0, desired + max_surge - old_spec));
       }
       json::object labels;
-      const json::object* tmeta = tmpl.is_object() ? Obj(tmpl.get_object(), "metadata") : nullptr;
-      if (tmeta && Obj(*tmeta, "labels")) labels = *Obj(*tmeta, "labels");
+      const json::object* tmeta = tmpl.is_object() ? ObjectAt(&tmpl.get_object(), "metadata") : nullptr;
+      if (tmeta && ObjectAt(tmeta, "labels")) labels = *ObjectAt(tmeta, "labels");
       labels[kHashLabel] = hash;
       json::value rs_template = tmpl;
       json::value& tm = rs_template.as_object()["metadata"];
       if (!tm.is_object()) tm = json::object();
       tm.get_object()["labels"] = labels;
       json::object selector;
-      if (const json::object* sel = Obj(*spec, "selector")) selector = *sel;
+      if (const json::object* sel = ObjectAt(spec, "selector")) selector = *sel;
       json::value& match = selector["matchLabels"];
       if (!match.is_object()) match = json::object();
       match.get_object()[kHashLabel] = hash;
@@ -228,7 +198,7 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
                                     {"ownerReferences", json::array{workload::ControllerRef(d, "apps/v1", "Deployment")}},
                                     {"generation", 1}}},
           {"spec", json::object{{"replicas", replicas},
-                                {"minReadySeconds", Int(spec, "minReadySeconds", 0)},
+                                {"minReadySeconds", IntAt(spec, "minReadySeconds", 0)},
                                 {"selector", selector},
                                 {"template", rs_template}}}};
       Status st = CreateObject(store_, StoreKey(cluster, rs_type, ns, rs_name), std::move(rs));
@@ -283,7 +253,7 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
       }
     }
     // Revision history: old, empty ReplicaSets beyond revisionHistoryLimit go, oldest first.
-    const int64_t limit = Int(spec, "revisionHistoryLimit", 10);
+    const int64_t limit = IntAt(spec, "revisionHistoryLimit", 10);
     std::vector<Rs*> empty_old;
     for (Rs* rs : old) {
       if (rs->spec_replicas() == 0 && rs->status("replicas") == 0) empty_old.push_back(rs);
@@ -302,7 +272,7 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
     spec_total += rs.spec_replicas();
   }
   const int64_t updated = new_rs ? new_rs->status("replicas") : 0;
-  const json::object* old_status = Obj(d, "status");
+  const json::object* old_status = ObjectAt(&d, "status");
   const json::array* old_conditions = nullptr;
   if (old_status && old_status->contains("conditions") && old_status->at("conditions").is_array()) {
     old_conditions = &old_status->at("conditions").as_array();
@@ -317,7 +287,7 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
       paused ? Condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", old_conditions)
       : complete ? Condition("Progressing", "True", "NewReplicaSetAvailable", "ReplicaSet \"" + rs_name + "\" has successfully progressed.", old_conditions)
                  : Condition("Progressing", "True", "ReplicaSetUpdated", "ReplicaSet \"" + rs_name + "\" is progressing.", old_conditions)};
-  json::object status{{"observedGeneration", Int(Obj(d, "metadata"), "generation", 1)},
+  json::object status{{"observedGeneration", IntAt(ObjectAt(&d, "metadata"), "generation", 1)},
                       {"replicas", replicas},
                       {"updatedReplicas", updated},
                       {"readyReplicas", ready},
@@ -325,8 +295,8 @@ Status DeploymentController::Reconcile(const std::string& key, std::chrono::mill
                       {"unavailableReplicas", std::max<int64_t>(0, spec_total - available)},
                       {"conditions", std::move(conditions)}};
   bool changed = !old_status || json::value(*old_status) != json::value(status);
-  if (new_rs && Annotation(d, kRevision) != Annotation(new_rs->obj(), kRevision)) {
-    SetAnnotation(d, kRevision, Annotation(new_rs->obj(), kRevision));
+  if (new_rs && AnnotationOf(d, kRevision) != AnnotationOf(new_rs->obj(), kRevision)) {
+    SetAnnotation(d, kRevision, AnnotationOf(new_rs->obj(), kRevision));
     changed = true;
   }
   if (!changed) return {};

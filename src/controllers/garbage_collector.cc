@@ -5,6 +5,7 @@
 
 #include "api/json_decode.h"
 #include "apiserver/object_meta.h"
+#include "controllers/json_fields.h"
 #include "controllers/objects.h"
 
 namespace carrier::controllers {
@@ -25,32 +26,6 @@ const json::array* OwnerRefs(const json::object& o) {
   if (meta == nullptr || !meta->is_object()) return nullptr;
   const json::value* refs = meta->get_object().if_contains("ownerReferences");
   return refs && refs->is_array() ? &refs->get_array() : nullptr;
-}
-
-bool HasFinalizer(const json::object& o, std::string_view name) {
-  const json::value* meta = o.if_contains("metadata");
-  const json::value* f = meta && meta->is_object() ? meta->get_object().if_contains("finalizers")
-                                                   : nullptr;
-  if (f == nullptr || !f->is_array()) return false;
-  for (const auto& v : f->get_array()) {
-    if (v.is_string() && v.get_string() == name) return true;
-  }
-  return false;
-}
-
-void RemoveFinalizer(json::object& o, std::string_view name) {
-  json::value& f = apiserver::MutableMetadata(o)["finalizers"];
-  json::array kept;
-  if (f.is_array()) {
-    for (const auto& v : f.get_array()) {
-      if (!(v.is_string() && v.get_string() == name)) kept.push_back(v);
-    }
-  }
-  if (kept.empty()) {
-    apiserver::MutableMetadata(o).erase("finalizers");
-  } else {
-    f = std::move(kept);
-  }
 }
 
 bool ReferencesUid(const json::object& o, std::string_view uid) {

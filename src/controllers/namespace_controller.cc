@@ -4,31 +4,12 @@
 #include <map>
 
 #include "apiserver/object_meta.h"
+#include "controllers/json_fields.h"
 #include "controllers/objects.h"
 
 namespace carrier::controllers {
 
 namespace json = boost::json;
-
-namespace {
-
-bool HasFinalizers(const json::object& obj) {
-  const json::value* meta = obj.if_contains("metadata");
-  const json::value* f = meta && meta->is_object() ? meta->get_object().if_contains("finalizers")
-                                                   : nullptr;
-  return f && f->is_array() && !f->get_array().empty();
-}
-
-json::object Condition(std::string_view type, bool status, std::string_view reason,
-                       std::string_view message) {
-  return {{"type", type},
-          {"status", status ? "True" : "False"},
-          {"lastTransitionTime", apiserver::Rfc3339(std::chrono::system_clock::now())},
-          {"reason", reason},
-          {"message", message}};
-}
-
-}  // namespace
 
 void NamespaceController::OnChange(const Change& change, std::vector<std::string>& keys) {
   const ObjectRef& ref = change.ref;
@@ -71,7 +52,7 @@ Status NamespaceController::Reconcile(const std::string& key,
       if (!*object) continue;
       const std::string resource = ref->group.empty() ? ref->resource : ref->resource + "." + ref->group;
       json::object& o = *(*object)->object;
-      if (HasFinalizers(o)) {
+      if (HasAnyFinalizer(o)) {
         ++remaining[resource];
         ++with_finalizers;
         for (const auto& f : o.at("metadata").at("finalizers").as_array()) {
@@ -113,16 +94,16 @@ Status NamespaceController::Reconcile(const std::string& key,
       first = false;
     }
     json::array conditions{
-        Condition("NamespaceDeletionDiscoveryFailure", false, "ResourcesDiscovered",
+        NewCondition("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered",
                   "All resources successfully discovered"),
-        Condition("NamespaceDeletionGroupVersionParsingFailure", false, "ParsedGroupVersions",
+        NewCondition("NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions",
                   "All legacy kube types successfully parsed"),
-        Condition("NamespaceDeletionContentFailure", false, "ContentDeleted",
+        NewCondition("NamespaceDeletionContentFailure", "False", "ContentDeleted",
                   "All content successfully deleted, may be waiting on finalization"),
-        Condition("NamespaceContentRemaining", true, "SomeResourcesRemain", content),
+        NewCondition("NamespaceContentRemaining", "True", "SomeResourcesRemain", content),
         with_finalizers > 0
-            ? Condition("NamespaceFinalizersRemaining", true, "SomeFinalizersRemain", finalizers)
-            : Condition("NamespaceFinalizersRemaining", false, "ContentHasNoFinalizers",
+            ? NewCondition("NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain", finalizers)
+            : NewCondition("NamespaceFinalizersRemaining", "False", "ContentHasNoFinalizers",
                         "All content-preserving finalizers finished")};
     json::object& status = obj["status"].is_object() ? obj["status"].as_object()
                                                      : (obj["status"] = json::object()).as_object();
@@ -158,7 +139,7 @@ Status NamespaceController::Reconcile(const std::string& key,
       }
     }
   }
-  if (!kept.empty() || HasFinalizers(obj)) {
+  if (!kept.empty() || HasAnyFinalizer(obj)) {
     obj["spec"] = json::object{{"finalizers", kept}};
     return UpdateObject(store_, namespace_object);  // others finalize the rest
   }

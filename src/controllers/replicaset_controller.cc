@@ -1,100 +1,26 @@
 #include "controllers/replicaset_controller.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/json_decode.h"
 #include "api/label_selector.h"
 #include "apiserver/object_meta.h"
+#include "controllers/json_fields.h"
 #include "controllers/objects.h"
+#include "controllers/workload.h"
 
 namespace carrier::controllers {
 
 namespace json = boost::json;
 
-namespace workload {
-
-std::optional<std::pair<std::string, std::string>> ControllerOf(std::string_view value) {
-  if (value.find("\"ownerReferences\"") == std::string_view::npos) return std::nullopt;
-  auto v = api::DecodeJson(value);
-  if (!v.ok() || !v->is_object()) return std::nullopt;
-  const json::value* meta = v->get_object().if_contains("metadata");
-  const json::value* refs = meta && meta->is_object() ? meta->get_object().if_contains("ownerReferences")
-                                                      : nullptr;
-  if (refs == nullptr || !refs->is_array()) return std::nullopt;
-  for (const auto& r : refs->get_array()) {
-    const json::object* o = r.if_object();
-    const json::value* c = o ? o->if_contains("controller") : nullptr;
-    if (c && c->is_bool() && c->get_bool()) {
-      return std::make_pair(std::string(o->at("kind").as_string()),
-                            std::string(o->at("name").as_string()));
-    }
-  }
-  return std::nullopt;
-}
-
-bool PodReady(const json::object& pod) {
-  const json::value* st = pod.if_contains("status");
-  const json::value* cs = st && st->is_object() ? st->get_object().if_contains("conditions") : nullptr;
-  if (cs == nullptr || !cs->is_array()) return false;
-  for (const auto& c : cs->get_array()) {
-    const json::object* o = c.if_object();
-    if (o && o->contains("type") && o->at("type") == "Ready") {
-      return o->contains("status") && o->at("status") == "True";
-    }
-  }
-  return false;
-}
-
-bool PodActive(const json::object& pod) {
-  if (!apiserver::MetaString(pod, "deletionTimestamp").empty()) return false;
-  const json::value* st = pod.if_contains("status");
-  const json::value* phase = st && st->is_object() ? st->get_object().if_contains("phase") : nullptr;
-  return !(phase && phase->is_string() &&
-           (phase->get_string() == "Succeeded" || phase->get_string() == "Failed"));
-}
-
-json::object ControllerRef(const json::object& owner, std::string_view api_version,
-                           std::string_view kind) {
-  return {{"apiVersion", api_version},
-          {"kind", kind},
-          {"name", apiserver::MetaString(owner, "name")},
-          {"uid", apiserver::MetaString(owner, "uid")},
-          {"controller", true},
-          {"blockOwnerDeletion", true}};
-}
-
-std::string RandomSuffix(size_t n) {
-  static constexpr std::string_view kAlphabet = "bcdfghjklmnpqrstvwxz2456789";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char b = 0;
-    RAND_bytes(&b, 1);
-    out += kAlphabet[b % kAlphabet.size()];
-  }
-  return out;
-}
-
-}  // namespace workload
 
 namespace {
 
-int64_t IntAt(const json::object& o, std::string_view a, std::string_view b, int64_t fallback) {
-  const json::value* x = o.if_contains(a);
-  const json::value* y = x && x->is_object() ? x->get_object().if_contains(b) : nullptr;
-  return y && y->is_int64() ? y->get_int64() : fallback;
-}
-
 // Deletion preference: unscheduled, then pending, then unready, then the newest.
 int DeletionRank(const json::object& pod) {
-  const json::value* spec = pod.if_contains("spec");
-  const json::value* node = spec && spec->is_object() ? spec->get_object().if_contains("nodeName") : nullptr;
-  if (!node || !node->is_string() || node->get_string().empty()) return 0;
-  const json::value* st = pod.if_contains("status");
-  const json::value* phase = st && st->is_object() ? st->get_object().if_contains("phase") : nullptr;
-  if (!phase || phase->get_string() != "Running") return 1;
+  if (StringAt(ObjectAt(&pod, "spec"), "nodeName").empty()) return 0;
+  if (StringAt(ObjectAt(&pod, "status"), "phase") != "Running") return 1;
   return workload::PodReady(pod) ? 3 : 2;
 }
 
@@ -127,7 +53,7 @@ Status ReplicaSetController::Reconcile(const std::string& key, std::chrono::mill
   json::object& rs = *rs_read.object;
   if (!apiserver::MetaString(rs, "deletionTimestamp").empty()) return {};
   const std::string uid(apiserver::MetaString(rs, "uid"));
-  const int64_t desired = IntAt(rs, "spec", "replicas", 1);
+  const int64_t desired = IntAt(ObjectAt(&rs, "spec"), "replicas", 1);
 
   api::LabelSelector selector;
   if (const json::value* spec = rs.if_contains("spec"); spec && spec->is_object()) {

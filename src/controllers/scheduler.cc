@@ -4,8 +4,9 @@
 #include <cmath>
 
 #include "apiserver/object_meta.h"
+#include "controllers/json_fields.h"
 #include "controllers/objects.h"
-#include "controllers/replicaset_controller.h"
+#include "controllers/workload.h"
 
 namespace carrier::controllers {
 
@@ -34,61 +35,45 @@ std::optional<int64_t> ParseQuantityMilli(std::string_view q) {
 
 namespace {
 
-const json::object* Obj(const json::object* o, std::string_view key) {
-  if (o == nullptr) return nullptr;
-  const json::value* v = o->if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-const json::array* Arr(const json::object* o, std::string_view key) {
-  if (o == nullptr) return nullptr;
-  const json::value* v = o->if_contains(key);
-  return v ? v->if_array() : nullptr;
-}
-std::string Str(const json::object* o, std::string_view key) {
-  if (o == nullptr) return {};
-  const json::value* v = o->if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // Sum of the containers' requests of `resource` (milli-units).
 int64_t Requests(const json::object& pod, std::string_view resource) {
   int64_t total = 0;
-  const json::array* containers = Arr(Obj(&pod, "spec"), "containers");
+  const json::array* containers = ArrayAt(ObjectAt(&pod, "spec"), "containers");
   if (containers == nullptr) return 0;
   for (const auto& c : *containers) {
-    const json::object* req = Obj(Obj(c.if_object(), "resources"), "requests");
-    if (auto q = ParseQuantityMilli(Str(req, resource))) total += *q;
+    const json::object* req = ObjectAt(ObjectAt(c.if_object(), "resources"), "requests");
+    if (auto q = ParseQuantityMilli(StringAt(req, resource))) total += *q;
   }
   return total;
 }
 
 int64_t Allocatable(const json::object& node, std::string_view resource, int64_t fallback) {
-  const json::object* alloc = Obj(Obj(&node, "status"), "allocatable");
-  auto q = ParseQuantityMilli(Str(alloc, resource));
+  const json::object* alloc = ObjectAt(ObjectAt(&node, "status"), "allocatable");
+  auto q = ParseQuantityMilli(StringAt(alloc, resource));
   return q ? *q : fallback;
 }
 
 bool NodeReady(const json::object& node) {
-  const json::array* conds = Arr(Obj(&node, "status"), "conditions");
+  const json::array* conds = ArrayAt(ObjectAt(&node, "status"), "conditions");
   if (conds == nullptr) return false;
   for (const auto& c : *conds) {
     const json::object* o = c.if_object();
-    if (Str(o, "type") == "Ready") return Str(o, "status") == "True";
+    if (StringAt(o, "type") == "Ready") return StringAt(o, "status") == "True";
   }
   return false;
 }
 
 bool Tolerates(const json::object& pod, const json::object& taint) {
-  const json::array* tolerations = Arr(Obj(&pod, "spec"), "tolerations");
+  const json::array* tolerations = ArrayAt(ObjectAt(&pod, "spec"), "tolerations");
   if (tolerations == nullptr) return false;
   for (const auto& t : *tolerations) {
     const json::object* o = t.if_object();
-    const std::string effect = Str(o, "effect");
-    if (!effect.empty() && effect != Str(&taint, "effect")) continue;
-    const std::string key = Str(o, "key"), op = Str(o, "operator");
+    const std::string effect = StringAt(o, "effect");
+    if (!effect.empty() && effect != StringAt(&taint, "effect")) continue;
+    const std::string key = StringAt(o, "key"), op = StringAt(o, "operator");
     if (key.empty() && op == "Exists") return true;
-    if (key != Str(&taint, "key")) continue;
-    if (op == "Exists" || Str(o, "value") == Str(&taint, "value")) return true;
+    if (key != StringAt(&taint, "key")) continue;
+    if (op == "Exists" || StringAt(o, "value") == StringAt(&taint, "value")) return true;
   }
   return false;
 }
@@ -102,7 +87,7 @@ struct Verdict {
 Verdict Evaluate(const json::object& pod, const json::object& node, int64_t pods_on_node,
                  int64_t cpu_used, int64_t mem_used) {
   Verdict v;
-  const json::object* spec = Obj(&node, "spec");
+  const json::object* spec = ObjectAt(&node, "spec");
   if (!NodeReady(node)) {
     v.reason = "node(s) were not ready";
     return v;
@@ -112,18 +97,18 @@ Verdict Evaluate(const json::object& pod, const json::object& node, int64_t pods
     v.reason = "node(s) were unschedulable";
     return v;
   }
-  if (const json::array* taints = Arr(spec, "taints")) {
+  if (const json::array* taints = ArrayAt(spec, "taints")) {
     for (const auto& t : *taints) {
       const json::object* o = t.if_object();
-      const std::string effect = Str(o, "effect");
+      const std::string effect = StringAt(o, "effect");
       if ((effect == "NoSchedule" || effect == "NoExecute") && !Tolerates(pod, *o)) {
-        v.reason = "node(s) had untolerated taint {" + Str(o, "key") + ": " + Str(o, "value") + "}";
+        v.reason = "node(s) had untolerated taint {" + StringAt(o, "key") + ": " + StringAt(o, "value") + "}";
         return v;
       }
     }
   }
-  if (const json::object* selector = Obj(Obj(&pod, "spec"), "nodeSelector")) {
-    const json::object* labels = Obj(Obj(&node, "metadata"), "labels");
+  if (const json::object* selector = ObjectAt(ObjectAt(&pod, "spec"), "nodeSelector")) {
+    const json::object* labels = ObjectAt(ObjectAt(&node, "metadata"), "labels");
     for (const auto& kv : *selector) {
       const json::value* have = labels ? labels->if_contains(kv.key()) : nullptr;
       if (!have || *have != kv.value()) {
@@ -224,11 +209,11 @@ Status Scheduler::SchedulePod(const std::string& cluster, const std::string& ns,
   if (!*got) return {};
   StoredObject& pod_read = **got;
   json::object& pod = *pod_read.object;
-  const json::object* spec = Obj(&pod, "spec");
-  if (!Str(spec, "nodeName").empty() || !apiserver::MetaString(pod, "deletionTimestamp").empty()) {
+  const json::object* spec = ObjectAt(&pod, "spec");
+  if (!StringAt(spec, "nodeName").empty() || !apiserver::MetaString(pod, "deletionTimestamp").empty()) {
     return {};
   }
-  const std::string scheduler_name = Str(spec, "schedulerName");
+  const std::string scheduler_name = StringAt(spec, "schedulerName");
   if (!scheduler_name.empty() && scheduler_name != "default-scheduler") return {};
 
   // Nodes, and what is already bound to each.
@@ -247,7 +232,7 @@ Status Scheduler::SchedulePod(const std::string& cluster, const std::string& ns,
     if (kv.value.find("\"nodeName\"") == std::string::npos) continue;
     auto other = apiserver::DecodeStored(kv.value, kv.mod_revision);
     if (!other.ok() || !workload::PodActive(*other)) continue;
-    Load& l = load[Str(Obj(&*other, "spec"), "nodeName")];
+    Load& l = load[StringAt(ObjectAt(&*other, "spec"), "nodeName")];
     ++l.pods;
     l.cpu += Requests(*other, "cpu");
     l.mem += Requests(*other, "memory");
@@ -276,7 +261,7 @@ Status Scheduler::SchedulePod(const std::string& cluster, const std::string& ns,
   json::array conditions;
   if (const json::value* cs = status.if_contains("conditions"); cs && cs->is_array()) {
     for (const auto& c : cs->get_array()) {
-      if (!(c.is_object() && Str(&c.get_object(), "type") == "PodScheduled")) conditions.push_back(c);
+      if (!(c.is_object() && StringAt(&c.get_object(), "type") == "PodScheduled")) conditions.push_back(c);
     }
   }
   const std::string now = apiserver::Rfc3339(std::chrono::system_clock::now());

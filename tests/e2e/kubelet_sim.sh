@@ -32,7 +32,7 @@ print(json.dumps(pod))' >"$BODY"
       0) ;;
       *) return ;;  # gone, deleting or already running
     esac
-    "$KUBECTL" replace --raw "/api/v1/namespaces/$1/pods/$2/status" -f "$BODY" >/dev/null 2>&1 && return
+    "$KUBECTL" replace --raw "/api/v1/namespaces/$1/pods/$2/status" -f "$BODY" >/dev/null && return
   done
 }
 
@@ -40,6 +40,7 @@ while :; do
   "$KUBECTL" get pods -A -w --no-headers \
     -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,NODE:.spec.nodeName,PHASE:.status.phase,DEL:.metadata.deletionTimestamp |
     while read -r ns name node phase deleting; do
+      echo "seen: $ns $name $node $phase $deleting"
       [[ "$node" =~ ^($NODES)$ ]] || continue
       [ "$phase" = "Running" ] && continue
       [ "$deleting" = "<none>" ] || continue

@@ -21,7 +21,7 @@ status:
   conditions: [{type: Ready, status: "True", reason: KubeletReady}]
 YAML
 done
-bash "$(dirname "$0")/kubelet_sim.sh" "$KUBECTL" "node-a|node-b" >/dev/null 2>&1 &
+bash "$(dirname "$0")/kubelet_sim.sh" "$KUBECTL" "node-a|node-b" >"$E2E_TMP/kubelet.log" 2>&1 &
 E2E_PIDS+=($!)
 
 cat >"$E2E_TMP/deploy.yaml" <<'YAML'

@@ -517,6 +517,38 @@ TEST_P(StoreConformance, WatchFiltersByRangeAndReportsDeletes) {
   EXPECT_EQ(events[1].prev_kv->value, "1");
 }
 
+// A range over several prefixes (for the watch cache: several collections, as the
+// controllers watch the whole key space) sees the writes of all of them, in order.
+TEST_P(StoreConformance, WatchAcrossPrefixesSeesEveryWriteInOrder) {
+  Collector c;
+  WatchOptions options;
+  options.range = KeyRange{"/ma/", "/mc/"};
+  auto watch = StartOrDie(store(), options, c);
+  ASSERT_NE(watch, nullptr);
+  std::vector<std::thread> writers;
+  for (std::string prefix : {"/ma/", "/mb/", "/mz/"}) {
+    writers.emplace_back([&, prefix] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(store().Put(prefix + Key(i), "v").ok());
+      EXPECT_TRUE(store().Delete(prefix + Key(0)).ok());
+    });
+  }
+  for (auto& t : writers) t.join();
+  ASSERT_TRUE(c.WaitForEvents(42));
+  auto events = c.events();
+  EXPECT_EQ(events.size(), 42u);
+  ExpectOrderedWithoutDuplicates(events);
+  int deletes = 0;
+  for (const auto& e : events) {
+    EXPECT_TRUE(e.kv.key.rfind("/ma/", 0) == 0 || e.kv.key.rfind("/mb/", 0) == 0) << e.kv.key;
+    if (e.type == Event::Type::kDelete) {
+      ++deletes;
+      ASSERT_TRUE(e.prev_kv.has_value());
+      EXPECT_EQ(e.prev_kv->value, "v");
+    }
+  }
+  EXPECT_EQ(deletes, 2);
+}
+
 TEST_P(StoreConformance, WatchEventsOfOneTxnShareItsRevision) {
   Collector c;
   WatchOptions options;
