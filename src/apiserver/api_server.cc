@@ -87,6 +87,7 @@ class ApiServer::Impl {
   }
 
   Status Start() {
+    CARRIER_RETURN_IF_ERROR(admission_.Disable(options_.disabled_admission_plugins));
     clusters_.SetRootCredentials({pki_.ca, pki_.service_account_key_pem});
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
     http::ServerOptions http_options;

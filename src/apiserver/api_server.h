@@ -27,6 +27,9 @@ struct ApiServerOptions {
   // Requests without credentials are system:anonymous on every path (authorization then
   // decides); otherwise only on /healthz, /livez, /readyz and /version.
   bool anonymous_auth = false;
+  // Admission plugins turned off by name (NamespaceLifecycle, LimitRanger, ...), as
+  // kube-apiserver's --disable-admission-plugins.
+  std::vector<std::string> disabled_admission_plugins;
   // Who may impersonate what (Impersonate-* headers). Unset: members of system:masters.
   authn::ImpersonationAuthorizer impersonation_authorizer;
 };
