@@ -18,6 +18,7 @@
 #include "apiserver/request_info.h"
 #include "apiserver/responses.h"
 #include "apiserver/rest_handler.h"
+#include "apiserver/event_ttl_store.h"
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
@@ -61,10 +62,13 @@ UserInfo AnonymousUser() {
 
 class ApiServer::Impl {
  public:
-  // `cache` is the watch cache in front of the backend; everything reads and writes through it.
-  Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> cache, ServingPki pki,
+  // `events_expire` gives Events their TTL in front of the backend; `cache` is the watch cache
+  // over it, which everything reads and writes through.
+  Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> events_expire,
+       std::unique_ptr<storage::Store> cache, ServingPki pki,
        std::shared_ptr<const authn::ClientCertificateAuthenticator> superusers)
       : options_(options),
+        events_expire_(std::move(events_expire)),
         cache_(std::move(cache)),
         store_(*cache_),
         pki_(std::move(pki)),
@@ -385,6 +389,7 @@ class ApiServer::Impl {
   }
 
   ApiServerOptions options_;
+  std::unique_ptr<storage::Store> events_expire_;  // declared first: the cache uses it
   std::unique_ptr<storage::Store> cache_;
   storage::Store& store_;
   ServingPki pki_;
@@ -414,10 +419,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   if (!superusers.ok()) return superusers.status();
   WatchCacheOptions cache_options;
   cache_options.consistent_reads_from_backend = options.store_shared;
-  auto cache = StartWatchCache(store, cache_options);
+  auto events_expire = WithEventTtl(store, options.event_ttl);
+  auto cache = StartWatchCache(*events_expire, cache_options);
   if (!cache.ok()) return cache.status();
   auto impl =
-      std::make_unique<Impl>(options, std::move(*cache), std::move(*pki),
+      std::make_unique<Impl>(options, std::move(events_expire), std::move(*cache), std::move(*pki),
                              std::shared_ptr<const authn::ClientCertificateAuthenticator>(
                                  std::move(*superusers)));
   CARRIER_RETURN_IF_ERROR(impl->Start());
