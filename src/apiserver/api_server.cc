@@ -19,6 +19,7 @@
 #include "apiserver/responses.h"
 #include "apiserver/rest_handler.h"
 #include "apiserver/event_ttl_store.h"
+#include "base/metrics.h"
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
@@ -128,7 +129,7 @@ class ApiServer::Impl {
  private:
   // The core controllers of every logical cluster, in this process, on the watch cache.
   Status StartControllers() {
-    controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2);
+    controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2, &metrics_);
     controllers_->Add(std::make_unique<controllers::NamespaceController>(store_));
     controllers_->Add(std::make_unique<controllers::GarbageCollector>(store_));
     controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
@@ -313,6 +314,12 @@ class ApiServer::Impl {
         path.rfind("/readyz/", 0) == 0) {
       return ex->Respond(http::Response::Text(200, "ok"));
     }
+    // The process's metrics are the management plane's: served in root only, so a tenant
+    // learns nothing about the others.
+    if (path == "/metrics" && info.cluster == cluster::kRootCluster &&
+        (ex->request().method == "GET" || ex->request().method == "HEAD")) {
+      return ex->Respond(http::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4"));
+    }
     if (path.rfind(kClusterAdminPrefix, 0) == 0 && info.cluster == cluster::kRootCluster) {
       return ServeClusterAdmin(ex, path.substr(kClusterAdminPrefix.size()));
     }
@@ -389,6 +396,7 @@ class ApiServer::Impl {
   }
 
   ApiServerOptions options_;
+  metrics::Registry metrics_;  // outlives everything that reports to it
   std::unique_ptr<storage::Store> events_expire_;  // declared first: the cache uses it
   std::unique_ptr<storage::Store> cache_;
   storage::Store& store_;
