@@ -1,5 +1,8 @@
 #include "apiserver/api_server.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #include "api/status_json.h"
@@ -25,6 +28,7 @@
 #include "controllers/controller_manager.h"
 #include "controllers/deployment_controller.h"
 #include "controllers/garbage_collector.h"
+#include "controllers/leader_election.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
 #include "controllers/namespace_controller.h"
@@ -108,7 +112,7 @@ class ApiServer::Impl {
     server_ = std::move(*server);
     discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
                                              options_.address + ":" + std::to_string(port()));
-    CARRIER_RETURN_IF_ERROR(StartControllers());
+    CARRIER_RETURN_IF_ERROR(RunControllers());
     return WriteKubeconfig(pki_.admin_kubeconfig_file, Url(), pki_.ca.cert_pem, AdminCredentials(),
                            "system:admin");
   }
@@ -122,11 +126,32 @@ class ApiServer::Impl {
   }
   const ServingPki& pki() const { return pki_; }
   void Stop() {
+    if (elector_) elector_->Stop();
     if (controllers_) controllers_->Stop();
     if (server_) server_->Stop();
   }
 
  private:
+  // Alone on its store, this process runs the controllers; replicas sharing an etcd elect
+  // the one that does through the Lease kube-system/carrier-controller-manager in root.
+  Status RunControllers() {
+    if (!options_.store_shared) return StartControllers();
+    controllers::LeaderElectionOptions election;
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    election.identity = std::string(host) + "_" + NewUid();
+    elector_ = std::make_unique<controllers::LeaderElector>(
+        store_, election,
+        [this] {
+          if (Status st = StartControllers(); !st.ok()) {
+            spdlog::error("controllers did not start: {}", st.ToString());
+          }
+        },
+        [this] { controllers_->Stop(); });  // kept until replaced: /metrics reads its queue
+    elector_->Start();
+    return {};
+  }
+
   // The core controllers of every logical cluster, in this process, on the watch cache.
   Status StartControllers() {
     controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2, &metrics_);
@@ -410,6 +435,7 @@ class ApiServer::Impl {
   admission::Chain admission_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<controllers::ControllerManager> controllers_;
+  std::unique_ptr<controllers::LeaderElector> elector_;  // replicas sharing an etcd only
   std::unique_ptr<http::Server> server_;
 };
 
