@@ -20,7 +20,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-RestClient::RestClient(ClientConfig config, std::chrono::seconds timeout)
+RestClient::RestClient(ClientConfig config, std::chrono::milliseconds timeout)
     : config_(std::move(config)), timeout_(timeout) {
   auto parsed = boost::urls::parse_uri(config_.server);
   if (!parsed || parsed->scheme() != "https" || parsed->host().empty()) {
@@ -50,7 +50,7 @@ Result<Response> RestClient::Do(const std::string& method, const std::string& pa
     } else {
       ctx.add_certificate_authority(asio::buffer(config_.ca_pem), ec);
     }
-    if (ec) return Status(Code::kInvalidArgument, "the certificate authority is not valid PEM");
+    if (ec) return Status(Code::kUnavailable, "the certificate authority is not valid PEM: " + ec.message());
   }
   if (!config_.cert_pem.empty()) {
     ctx.use_certificate_chain(asio::buffer(config_.cert_pem), ec);
@@ -78,10 +78,17 @@ Result<Response> RestClient::Do(const std::string& method, const std::string& pa
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;
   std::string failure;
+  bool timed_out = false;
   Response out;
   beast::get_lowest_layer(stream).expires_after(timeout_);
   tcp::resolver resolver(ioc);
-  auto fail = [&](const char* what, boost::system::error_code e) { failure = std::string(what) + ": " + e.message(); };
+  auto fail = [&](const char* what, boost::system::error_code e) {
+    if (e == beast::error::timeout) {
+      timed_out = true;
+    } else {
+      failure = std::string(what) + ": " + e.message();
+    }
+  };
   resolver.async_resolve(host_, port_, [&](auto e, tcp::resolver::results_type r) {
     if (e) return fail("resolve", e);
     beast::get_lowest_layer(stream).async_connect(r, [&](auto e2, auto) {
@@ -99,9 +106,15 @@ Result<Response> RestClient::Do(const std::string& method, const std::string& pa
       });
     });
   });
-  ioc.run_for(timeout_ + std::chrono::seconds(1));
-  if (!failure.empty()) return Status(Code::kUnavailable, config_.server + ": " + failure);
-  if (out.status == 0) return Status(Code::kTimeout, config_.server + ": no answer in time");
+  // The resolver has no timer of its own: bound the whole run.
+  ioc.run_for(timeout_ + std::chrono::milliseconds(100));
+  if (!ioc.stopped()) {
+    ioc.stop();
+    timed_out = out.status == 0;
+  }
+  if (timed_out) return Status(Code::kTimeout, "context deadline exceeded");
+  if (!failure.empty()) return Status(Code::kUnavailable, failure);
+  if (out.status == 0) return Status(Code::kTimeout, "context deadline exceeded");
   return out;
 }
 

@@ -19,8 +19,11 @@ struct Response {
 
 class RestClient {
  public:
-  explicit RestClient(ClientConfig config, std::chrono::seconds timeout = std::chrono::seconds(30));
-  // kUnavailable when the server cannot be reached or trusted; any HTTP answer is a Response.
+  // `timeout` bounds a whole exchange (connect, handshake, request, response).
+  explicit RestClient(ClientConfig config,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Any HTTP answer is a Response; kUnavailable ("dial: ...", "tls: ...") when the server
+  // cannot be reached or trusted, kTimeout ("context deadline exceeded") when time ran out.
   Result<Response> Do(const std::string& method, const std::string& path, const std::string& body = "",
                       const std::string& content_type = "application/json");
   const ClientConfig& config() const { return config_; }
@@ -29,7 +32,7 @@ class RestClient {
   ClientConfig config_;
   std::string host_, port_, prefix_;
   Status url_error_;
-  std::chrono::seconds timeout_;
+  std::chrono::milliseconds timeout_;
 };
 
 // The Kubernetes Status message of an error answer (or its body).

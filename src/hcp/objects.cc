@@ -7,6 +7,13 @@ namespace carrier::hcp {
 
 namespace json = boost::json;
 
+namespace {
+// A request that got no HTTP answer, naming the server.
+Status Unreachable(const client::RestClient& api, const Status& status) {
+  return Status(status.code(), api.config().server + ": " + status.message());
+}
+}  // namespace
+
 std::string PathOf(std::string_view kind, const std::string& ns, const std::string& name) {
   std::string path;
   if (kind == "Namespace") return "/api/v1/namespaces" + (name.empty() ? "" : "/" + name);
@@ -22,7 +29,7 @@ Status Create(client::RestClient& api, const json::object& object) {
   const json::object& meta = object.at("metadata").as_object();
   const std::string ns = meta.contains("namespace") ? std::string(meta.at("namespace").as_string()) : "";
   auto r = api.Do("POST", PathOf(kind, ns), json::serialize(object));
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return Unreachable(api, r.status());
   if (r->status == 201 || r->status == 200) return {};
   if (r->status == 409 && kind == "Namespace") return {};
   const Code code = r->status == 409 ? Code::kAlreadyExists : Code::kInvalidArgument;
@@ -31,7 +38,7 @@ Status Create(client::RestClient& api, const json::object& object) {
 
 Result<std::optional<json::object>> Get(client::RestClient& api, const std::string& path) {
   auto r = api.Do("GET", path);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return Unreachable(api, r.status());
   if (r->status == 404) return std::optional<json::object>();
   if (r->status != 200) return Status(Code::kUnavailable, client::ErrorMessage(*r));
   boost::system::error_code ec;
@@ -42,7 +49,7 @@ Result<std::optional<json::object>> Get(client::RestClient& api, const std::stri
 
 Status Delete(client::RestClient& api, const std::string& path) {
   auto r = api.Do("DELETE", path);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return Unreachable(api, r.status());
   if (r->status == 200 || r->status == 202 || r->status == 404) return {};
   return Status(Code::kUnavailable, client::ErrorMessage(*r));
 }

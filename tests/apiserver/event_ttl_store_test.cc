@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 #include "support/test_util.h"
 
@@ -22,15 +21,7 @@ TEST(EventTtlStore, EventKeys) {
 
 class EventTtlStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    backend_ = std::move(*store);
-  }
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> backend_;
+  storage::testing::ScratchStore backend_;
 };
 
 TEST_F(EventTtlStoreTest, EventsShareALeaseAndExpire) {

@@ -5,7 +5,6 @@
 
 #include <boost/json.hpp>
 
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::controllers {
@@ -15,13 +14,6 @@ namespace json = boost::json;
 
 class EventRecorderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-  }
   std::vector<json::object> Events() {
     storage::ListOptions list;
     list.range = storage::KeyRange::Prefix("/c/core/events/");
@@ -31,8 +23,7 @@ class EventRecorderTest : public ::testing::Test {
     for (const auto& kv : listed->kvs) out.push_back(json::parse(kv.value).as_object());
     return out;
   }
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
   json::object pod_ = json::parse(
       R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"team","uid":"u-1"}})")
                           .as_object();

@@ -6,7 +6,6 @@
 
 #include <atomic>
 
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 #include "support/test_util.h"
 
@@ -17,13 +16,6 @@ using namespace std::chrono_literals;
 
 class LeaderElectionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-  }
   LeaderElectionOptions Options(const std::string& identity) {
     LeaderElectionOptions o;
     o.identity = identity;
@@ -32,8 +24,7 @@ class LeaderElectionTest : public ::testing::Test {
     o.retry_period = 100ms;
     return o;
   }
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
 };
 
 struct Candidate {
