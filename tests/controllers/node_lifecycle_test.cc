@@ -162,7 +162,7 @@ TEST_F(NodeLifecycleTest, ASilentNodeBecomesUnknownAndUnreachable) {
   EXPECT_EQ(RevisionOf(NodeKey("n1")), before);
 
   // The kubelet is back: Ready=True removes the controller's taints, keeps the others.
-  PutNode("n1", "True", 0s, R"({"taints":)" + json::serialize(node["spec"].at("taints")) + "}");
+  PutNode("n1", "True", 0s, R"({"taints":)" + json::serialize(node["spec"].as_object().at("taints")) + "}");
   Reconcile("n1");
   EXPECT_EQ(Taints(Get(NodeKey("n1"))), (std::vector<std::string>{"dedicated:NoSchedule"}));
 }
