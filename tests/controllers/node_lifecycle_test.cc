@@ -171,7 +171,8 @@ TEST_F(NodeLifecycleTest, ANodeThatNeverPostedStatusIsUnknownAfterGraceFromCreat
   Put(NodeKey("n1"), R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"n1",
         "creationTimestamp":")" + Ago(60s) + R"("}})");
   Reconcile("n1");
-  const json::object* ready = Condition(Get(NodeKey("n1")), "Ready");
+  const json::object node = Get(NodeKey("n1"));
+  const json::object* ready = Condition(node, "Ready");
   ASSERT_NE(ready, nullptr);
   EXPECT_EQ(StringAt(ready, "status"), "Unknown");
   EXPECT_EQ(StringAt(ready, "reason"), "NodeStatusNeverUpdated");

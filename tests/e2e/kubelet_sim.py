@@ -180,6 +180,8 @@ class Kubelet:
                              "podIP": "10.132.%d.%d" % (random.randint(0, 255), random.randint(1, 254)),
                              "hostIP": self.addresses[node],
                              "containerStatuses": [{"name": c["name"], "image": c.get("image", ""),
+                                                    "imageID": c.get("image", ""),
+                                                    "containerID": "sim://%s-%s" % (name, c["name"]),
                                                     "ready": True, "restartCount": 0, "started": True,
                                                     "state": {"running": {"startedAt": stamp}}}
                                                    for c in pod["spec"].get("containers", [])]}
