@@ -32,6 +32,7 @@
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
 #include "controllers/namespace_controller.h"
+#include "controllers/node_lifecycle_controller.h"
 #include "controllers/service_account_controller.h"
 #include "http/server.h"
 
@@ -88,6 +89,7 @@ class ApiServer::Impl {
     admission_.Add(admission::NewLimitRanger(store_));
     admission_.Add(admission::NewServiceAccount(store_));
     admission_.Add(admission::NewNodeRestriction());
+    admission_.Add(admission::NewDefaultTolerationSeconds());
     admission_.Add(admission::NewRbacEscalation(authorizer_));
     admission_.Add(admission::NewMutatingWebhooks(store_));
     admission_.Add(admission::NewValidatingWebhooks(store_));
@@ -160,6 +162,8 @@ class ApiServer::Impl {
     controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
     controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
     controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
+    controllers_->Add(std::make_unique<controllers::NodeLifecycleController>(
+        store_, options_.node_monitor_grace_period));
     controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
         store_, [this](const std::string& cluster) {
           // The CA that signs the cluster's clients, as in-cluster clients must trust it.

@@ -22,6 +22,10 @@ struct ApiServerOptions {
   std::string data_dir;
   std::vector<std::string> extra_sans;  // more names for the serving certificate
   int threads = 4;
+  // How long a node may go without renewing its Lease or posting status before the node
+  // lifecycle controller marks it Ready=Unknown (kube-controller-manager's
+  // --node-monitor-grace-period).
+  std::chrono::milliseconds node_monitor_grace_period{40000};
   // The store is shared with other `carrier serve` replicas (etcd): reads from the watch
   // cache then wait for the backend's current revision, not only for this process's writes.
   bool store_shared = false;

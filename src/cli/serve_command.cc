@@ -1,9 +1,13 @@
 // `carrier serve`: the management plane. Opens the store (SQLite in the data directory, or
 // etcd), starts the API server (and, with --registry-listen, the OCI mirror registry) and
 // serves until SIGINT/SIGTERM.
+#include <cctype>
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -40,6 +44,39 @@ Result<std::unique_ptr<registry::RegistryServer>> StartRegistry(const ServeFlags
         std::to_string((*server)->port()) + " (root " + root +
         (config->auth.htpasswd_path.empty() ? ", no authentication)" : ", authentication on)");
   return server;
+}
+
+// A duration as seconds ("40", "2.5") or as Go writes them ("40s", "1m30s", "500ms", "1h");
+// nullopt when malformed or not positive.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double total_ms = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t end = i;
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) {
+      ++end;
+    }
+    if (end == i) return std::nullopt;
+    char* stop = nullptr;
+    const std::string number = text.substr(i, end - i);
+    const double value = std::strtod(number.c_str(), &stop);
+    if (stop != number.c_str() + number.size()) return std::nullopt;
+    size_t unit_end = end;
+    while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end]))) ++unit_end;
+    const std::string unit = text.substr(end, unit_end - end);
+    double factor;
+    if (unit.empty() && i == 0 && unit_end == text.size()) factor = 1000;  // plain seconds
+    else if (unit == "ms") factor = 1;
+    else if (unit == "s") factor = 1000;
+    else if (unit == "m") factor = 60 * 1000;
+    else if (unit == "h") factor = 3600 * 1000;
+    else return std::nullopt;
+    total_ms += value * factor;
+    i = unit_end;
+  }
+  if (total_ms < 1 || total_ms > 1e12) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
 }
 
 // Blocks until SIGINT or SIGTERM arrives.
@@ -135,6 +172,20 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--registry-root", flags->registry_root,
                     "Registry root folder (certs/ auth/ data/ conf/config.yaml, created as "
                     "`carrier registry init` does when missing; default <data-dir>/registry)");
+  serve
+      ->add_option_function<std::string>(
+          "--node-monitor-grace-period",
+          [flags](const std::string& text) {
+            auto grace = ParseDuration(text);
+            if (!grace) {
+              throw CLI::ValidationError("--node-monitor-grace-period",
+                                         "expected a duration such as 40s, 1m or 40, got " + text);
+            }
+            flags->api.node_monitor_grace_period = *grace;
+          },
+          "How long a node may go without renewing its Lease or posting status before it is "
+          "marked NotReady (Ready=Unknown): seconds, or a Go duration such as 40s or 1m")
+      ->default_str("40s");
   serve->callback([flags] { SetExitCode(RunServe(*flags)); });
 }
 

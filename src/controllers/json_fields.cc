@@ -1,7 +1,10 @@
 #include "controllers/json_fields.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 
 #include "apiserver/object_meta.h"
 
@@ -40,6 +43,29 @@ bool BoolAt(const json::object* o, std::string_view key, bool fallback) {
   if (o == nullptr) return fallback;
   const json::value* v = o->if_contains(key);
   return v && v->is_bool() ? v->get_bool() : fallback;
+}
+
+std::optional<std::chrono::system_clock::time_point> TimeAt(const json::object* o,
+                                                            std::string_view key) {
+  const std::string text = StringAt(o, key);
+  std::tm tm{};
+  const char* rest = text.empty() ? nullptr : strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  if (*rest == '.') {  // fractional seconds, up to microseconds counted
+    int64_t micros = 0, scale = 100000;
+    for (++rest; std::isdigit(static_cast<unsigned char>(*rest)); ++rest, scale /= 10) {
+      micros += (*rest - '0') * scale;
+    }
+    t += std::chrono::microseconds(micros);
+  }
+  if (*rest == 'Z' || *rest == 'z') return rest[1] == '\0' ? std::optional(t) : std::nullopt;
+  int hours = 0, minutes = 0;
+  if ((*rest == '+' || *rest == '-') && std::sscanf(rest + 1, "%2d:%2d", &hours, &minutes) == 2) {
+    const auto offset = std::chrono::hours(hours) + std::chrono::minutes(minutes);
+    return *rest == '+' ? t - offset : t + offset;
+  }
+  return std::nullopt;
 }
 
 std::string LabelOf(const json::object& obj, std::string_view key) {

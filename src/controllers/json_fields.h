@@ -4,6 +4,7 @@
 // paths chain: StringAt(ObjectAt(ObjectAt(&pod, "spec"), "affinity"), "x").
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ const boost::json::array* ArrayAt(const boost::json::object* o, std::string_view
 std::string StringAt(const boost::json::object* o, std::string_view key);
 int64_t IntAt(const boost::json::object* o, std::string_view key, int64_t fallback);
 bool BoolAt(const boost::json::object* o, std::string_view key, bool fallback = false);
+// A Time or MicroTime field ("2026-01-02T03:04:05Z", "…05.123456Z", "…05+01:00"); nullopt
+// when absent or malformed.
+std::optional<std::chrono::system_clock::time_point> TimeAt(const boost::json::object* o,
+                                                            std::string_view key);
 
 // metadata.labels[key] / metadata.annotations[key]; "" when absent.
 std::string LabelOf(const boost::json::object& obj, std::string_view key);

@@ -63,21 +63,6 @@ bool NodeReady(const json::object& node) {
   return false;
 }
 
-bool Tolerates(const json::object& pod, const json::object& taint) {
-  const json::array* tolerations = ArrayAt(ObjectAt(&pod, "spec"), "tolerations");
-  if (tolerations == nullptr) return false;
-  for (const auto& t : *tolerations) {
-    const json::object* o = t.if_object();
-    const std::string effect = StringAt(o, "effect");
-    if (!effect.empty() && effect != StringAt(&taint, "effect")) continue;
-    const std::string key = StringAt(o, "key"), op = StringAt(o, "operator");
-    if (key.empty() && op == "Exists") return true;
-    if (key != StringAt(&taint, "key")) continue;
-    if (op == "Exists" || StringAt(o, "value") == StringAt(&taint, "value")) return true;
-  }
-  return false;
-}
-
 struct Verdict {
   bool fits = false;
   std::string reason;  // why not, in the scheduler's words
@@ -101,7 +86,7 @@ Verdict Evaluate(const json::object& pod, const json::object& node, int64_t pods
     for (const auto& t : *taints) {
       const json::object* o = t.if_object();
       const std::string effect = StringAt(o, "effect");
-      if ((effect == "NoSchedule" || effect == "NoExecute") && !Tolerates(pod, *o)) {
+      if ((effect == "NoSchedule" || effect == "NoExecute") && !workload::TolerationFor(pod, *o)) {
         v.reason = "node(s) had untolerated taint {" + StringAt(o, "key") + ": " + StringAt(o, "value") + "}";
         return v;
       }

@@ -43,6 +43,22 @@ bool PodActive(const json::object& pod) {
   return phase != "Succeeded" && phase != "Failed";
 }
 
+const json::object* TolerationFor(const json::object& pod, const json::object& taint) {
+  const json::array* tolerations = ArrayAt(ObjectAt(&pod, "spec"), "tolerations");
+  if (tolerations == nullptr) return nullptr;
+  for (const auto& t : *tolerations) {
+    const json::object* o = t.if_object();
+    if (o == nullptr) continue;
+    const std::string effect = StringAt(o, "effect");
+    if (!effect.empty() && effect != StringAt(&taint, "effect")) continue;
+    const std::string key = StringAt(o, "key"), op = StringAt(o, "operator");
+    if (key.empty() && op == "Exists") return o;
+    if (key != StringAt(&taint, "key")) continue;
+    if (op == "Exists" || StringAt(o, "value") == StringAt(&taint, "value")) return o;
+  }
+  return nullptr;
+}
+
 json::object ControllerRef(const json::object& owner, std::string_view api_version,
                            std::string_view kind) {
   return {{"apiVersion", api_version},

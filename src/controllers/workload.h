@@ -16,6 +16,11 @@ namespace workload {
 std::optional<std::pair<std::string, std::string>> ControllerOf(std::string_view value);
 bool PodReady(const boost::json::object& pod);
 bool PodActive(const boost::json::object& pod);  // not deleting, not Succeeded/Failed
+// The first of the pod's spec.tolerations that tolerates `taint` (Kubernetes' matching: an
+// empty effect matches every effect; an empty key with operator Exists matches every taint;
+// operator Equal, the default, also compares the value); null when none does.
+const boost::json::object* TolerationFor(const boost::json::object& pod,
+                                         const boost::json::object& taint);
 // A controller ownerReference to `owner` (apiVersion/kind given).
 boost::json::object ControllerRef(const boost::json::object& owner, std::string_view api_version,
                                   std::string_view kind);

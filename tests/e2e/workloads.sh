@@ -8,7 +8,9 @@ source "$(dirname "$0")/lib.sh"
 CARRIER=$1
 KUBECTL=$2
 k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
-start_carrier "$CARRIER"
+# These nodes never heartbeat (kubelet_sim.sh reports pods only): a long grace period keeps
+# the node lifecycle controller from marking them NotReady on a slow run.
+start_carrier "$CARRIER" --node-monitor-grace-period 1h
 
 for n in node-a node-b; do
   cat <<YAML | k create -f - >/dev/null

@@ -9,6 +9,9 @@
 //   NodeRestriction     a kubelet (system:node:<name>) modifies only its own Node, its
 //                       Lease and pods bound to it, and no node-restriction.kubernetes.io/
 //                       labels
+//   DefaultTolerationSeconds  pods tolerate node.kubernetes.io/not-ready and
+//                       node.kubernetes.io/unreachable (NoExecute) for 300 s unless they
+//                       already tolerate them
 //   RBACEscalation      roles and bindings grant only what the writer holds, unless the
 //                       writer may `escalate` / `bind` (authz/escalation.h)
 //   (webhooks: webhook.h)
@@ -31,6 +34,7 @@ std::unique_ptr<Plugin> NewNamespaceLifecycle(storage::Store& store);
 std::unique_ptr<Plugin> NewLimitRanger(storage::Store& store);
 std::unique_ptr<Plugin> NewServiceAccount(storage::Store& store);
 std::unique_ptr<Plugin> NewNodeRestriction();
+std::unique_ptr<Plugin> NewDefaultTolerationSeconds();
 std::unique_ptr<Plugin> NewRbacEscalation(authz::Authorizer& authorizer);
 std::unique_ptr<Plugin> NewResourceQuota(storage::Store& store);
 
