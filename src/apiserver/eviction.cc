@@ -245,14 +245,16 @@ class Eviction {
       const Revision rev = (*pod)->revision;
       if (const std::string uid = Str(pre, "uid"); !uid.empty() && uid != MetaString(obj, "uid")) {
         return Fail(api::NewConflict("", "pods", info_.name,
-                                "Precondition failed: UID in precondition: " + uid +
-                                    ", UID in object meta: " + std::string(MetaString(obj, "uid")));
+                                     "Precondition failed: UID in precondition: " + uid +
+                                         ", UID in object meta: " +
+                                         std::string(MetaString(obj, "uid"))));
       }
       if (const std::string rv = Str(pre, "resourceVersion");
           !rv.empty() && rv != std::to_string(rev)) {
         return Fail(api::NewConflict("", "pods", info_.name,
-                                "Precondition failed: ResourceVersion in precondition: " + rv +
-                                    ", ResourceVersion in object meta: " + std::to_string(rev));
+                                     "Precondition failed: ResourceVersion in precondition: " +
+                                         rv + ", ResourceVersion in object meta: " +
+                                         std::to_string(rev)));
       }
       if (at && *at != rev) return Fail(api::NewConflict("", "pods", info_.name));
       if (dry_run_) return std::nullopt;
