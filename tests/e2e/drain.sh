@@ -82,7 +82,7 @@ answer=$(evict "$victim" policy/v1)
 expect_contains "eviction refused" "Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's disruption budget." "$answer"
 raw=$(k create --raw "/api/v1/namespaces/default/pods/$victim/eviction" -f "$E2E_TMP/eviction.json" -v=8 2>&1)
 expect_contains "the 429 names the budget" "The disruption budget web needs 3 healthy pods and has 3 currently" "$raw"
-expect_contains "as a DisruptionBudget cause" '"reason":"DisruptionBudget"' "$raw"
+expect_contains "as a DisruptionBudget cause" '"reason": "DisruptionBudget"' "$raw"
 expect_eq "the pod is still there" "$victim" "$(jp "pod/$victim" '{.metadata.name}')"
 
 # A pod that is not running yet is deletable whatever the budget says.
@@ -121,6 +121,7 @@ k cordon node-a >/dev/null
 expect_eq "cordoned" "true" "$(jp node/node-a '{.spec.unschedulable}')"
 expect_contains "kubectl get nodes" "SchedulingDisabled" "$(k get node node-a)"
 drained=$(k drain node-a --ignore-daemonsets --delete-emptydir-data --timeout=90s 2>&1)
+echo "$drained"
 expect_contains "drain completes" "node/node-a drained" "$drained"
 expect_contains "drain waited for the budget" "Cannot evict pod as it would violate the pod's disruption budget." "$drained"
 expect_contains "rollout after drain" "successfully rolled out" "$(k rollout status deployment/web --timeout=60s 2>&1)"
