@@ -85,6 +85,17 @@ expect_contains "the 429 names the budget" "The disruption budget web needs 3 he
 expect_contains "as a DisruptionBudget cause" '"reason": "DisruptionBudget"' "$raw"
 expect_eq "the pod is still there" "$victim" "$(jp "pod/$victim" '{.metadata.name}')"
 
+# Bad evictions are Status errors.
+expect_contains "unknown pod" 'Error from server (NotFound): pods "nope" not found' "$(evict nope policy/v1)"
+echo '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"other"}}' >"$E2E_TMP/bad.json"
+expect_contains "name mismatch" "Error from server (BadRequest): name in URL does not match name in Eviction object" \
+  "$(k create --raw "/api/v1/namespaces/default/pods/$victim/eviction" -f "$E2E_TMP/bad.json" 2>&1)"
+echo '[1,2' >"$E2E_TMP/bad.json"
+expect_contains "not JSON" "Error from server (BadRequest)" \
+  "$(k create --raw "/api/v1/namespaces/default/pods/$victim/eviction" -f "$E2E_TMP/bad.json" 2>&1)"
+expect_contains "GET is not supported" "(MethodNotAllowed)" \
+  "$(k get --raw "/api/v1/namespaces/default/pods/$victim/eviction" 2>&1)"
+
 # A pod that is not running yet is deletable whatever the budget says.
 cat <<'YAML' | k create -f - >/dev/null
 apiVersion: v1
