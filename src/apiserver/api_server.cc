@@ -27,6 +27,8 @@
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
 #include "controllers/deployment_controller.h"
+#include "controllers/disruption_controller.h"
+#include "controllers/endpoints_controller.h"
 #include "controllers/garbage_collector.h"
 #include "controllers/leader_election.h"
 #include "controllers/replicaset_controller.h"
@@ -164,6 +166,8 @@ class ApiServer::Impl {
     controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
     controllers_->Add(std::make_unique<controllers::NodeLifecycleController>(
         store_, options_.node_monitor_grace_period));
+    controllers_->Add(std::make_unique<controllers::DisruptionController>(store_));
+    controllers_->Add(std::make_unique<controllers::EndpointsController>(store_));
     controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
         store_, [this](const std::string& cluster) {
           // The CA that signs the cluster's clients, as in-cluster clients must trust it.

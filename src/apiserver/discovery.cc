@@ -43,6 +43,15 @@ json::object ResourceList(const std::vector<ResourceType>& types, const std::str
                                        {"kind", "Scale"},
                                        {"verbs", json::array{"get", "patch", "update"}}});
     }
+    for (const auto& sub : t.subresources) {
+      resources.push_back(json::object{{"name", t.resource + "/" + sub.name},
+                                       {"singularName", ""},
+                                       {"namespaced", t.namespaced},
+                                       {"group", sub.group},
+                                       {"version", sub.version},
+                                       {"kind", sub.kind},
+                                       {"verbs", json::value_from(sub.verbs)}});
+    }
   }
   return {{"kind", "APIResourceList"},
           {"apiVersion", "v1"},
@@ -74,6 +83,11 @@ json::object AggregatedResource(const ResourceType& t) {
     subresources.push_back(json::object{{"subresource", "status"},
                                         {"responseKind", Kind(t.group, t.version, t.kind)},
                                         {"verbs", sub_verbs}});
+  }
+  for (const auto& sub : t.subresources) {
+    subresources.push_back(json::object{{"subresource", sub.name},
+                                        {"responseKind", Kind(sub.group, sub.version, sub.kind)},
+                                        {"verbs", json::value_from(sub.verbs)}});
   }
   if (!subresources.empty()) r["subresources"] = std::move(subresources);
   return r;

@@ -81,6 +81,7 @@ std::vector<ResourceType> BuildTypes() {
   auto& pods = add("", "v1", "pods", "pod", "Pod", true, {"po"});
   pods.has_status = true;
   pods.categories = {"all"};
+  pods.subresources = {{"eviction", "policy", "v1", "Eviction", {"create"}}};
   ExplicitColumns(pods, {Computed("Ready", cells::PodReady), Computed("Status", cells::PodStatus),
                          Computed("Restarts", cells::PodRestarts, "integer"), AgeColumn(),
                          Col("IP", "status.podIP", "string", 1),

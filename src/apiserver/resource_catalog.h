@@ -27,6 +27,13 @@ struct TableColumn {
   std::function<boost::json::value(const boost::json::object&)> value_cell;
 };
 
+// A subresource with its own handler and kind (pods/eviction: eviction.h), for discovery.
+struct Subresource {
+  std::string name;  // "eviction"
+  std::string group, version, kind;  // what it takes: policy/v1 Eviction
+  std::vector<std::string> verbs;
+};
+
 struct ResourceType {
   std::string group;  // "" for core
   std::string version;
@@ -38,6 +45,7 @@ struct ResourceType {
   std::vector<std::string> categories;
   bool has_status = false;  // a status subresource: spec and status written separately
   bool has_scale = false;
+  std::vector<Subresource> subresources;  // besides status and scale
   // Columns after NAME (AGE is added last by the table writer unless listed).
   std::vector<TableColumn> columns;
   bool age_column = true;   // false: `columns` are the whole table after NAME

@@ -20,6 +20,7 @@
 #include "apiserver/admission/admission.h"
 #include "apiserver/crd_strategy.h"
 #include "apiserver/custom_resources.h"
+#include "apiserver/eviction.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/responses.h"
 #include "apiserver/table_writer.h"
@@ -1079,6 +1080,9 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
   }
   if (!c.type->namespaced && !info.namespace_.empty()) {
     return c.Fail(Status(Code::kNotFound, "the server could not find the requested resource"));
+  }
+  if (info.subresource == "eviction" && c.type->group.empty() && c.type->resource == "pods") {
+    return ServeEviction(store_, exchange, info);
   }
   if (!info.subresource.empty() &&
       !((info.subresource == "status" && c.type->has_status) ||

@@ -33,6 +33,15 @@ std::optional<std::pair<std::string, std::string>> ControllerOf(std::string_view
   return std::nullopt;
 }
 
+const json::object* ControllerRefOf(const json::object& obj) {
+  const json::array* refs = ArrayAt(ObjectAt(&obj, "metadata"), "ownerReferences");
+  if (refs == nullptr) return nullptr;
+  for (const auto& r : *refs) {
+    if (BoolAt(r.if_object(), "controller")) return r.if_object();
+  }
+  return nullptr;
+}
+
 bool PodReady(const json::object& pod) {
   return ConditionStatus(pod, "Ready") == "True";
 }

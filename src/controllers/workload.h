@@ -14,6 +14,8 @@ namespace carrier::controllers {
 namespace workload {
 // The controller owner of an object (kind, name), from its stored JSON; nullopt if none.
 std::optional<std::pair<std::string, std::string>> ControllerOf(std::string_view value);
+// The controller ownerReference (apiVersion, kind, name, uid) of a decoded object, or null.
+const boost::json::object* ControllerRefOf(const boost::json::object& obj);
 bool PodReady(const boost::json::object& pod);
 bool PodActive(const boost::json::object& pod);  // not deleting, not Succeeded/Failed
 // The first of the pod's spec.tolerations that tolerates `taint` (Kubernetes' matching: an

@@ -29,6 +29,8 @@ constexpr TopLevel kTopLevel[] = {
     {"authentication.k8s.io/v1", "TokenRequest", &tables::kTokenRequest},
     {"scheduling.k8s.io/v1", "PriorityClass", &tables::kPriorityClass},
     {"policy/v1", "PodDisruptionBudget", &tables::kPodDisruptionBudget},
+    {"policy/v1", "Eviction", &tables::kEviction},
+    {"policy/v1beta1", "Eviction", &tables::kEviction},
     {"autoscaling/v1", "Scale", &tables::kScale},
 };
 }  // namespace

@@ -1,5 +1,5 @@
 // rbac/v1, authentication/v1 TokenRequest, scheduling/v1 PriorityClass,
-// policy/v1 PodDisruptionBudget and autoscaling/v1 Scale.
+// policy/v1 PodDisruptionBudget and Eviction, autoscaling/v1 Scale.
 #include "api/protobuf/schema_tables.h"
 
 namespace carrier::api::protobuf::tables {
@@ -57,6 +57,9 @@ constexpr Field kPdbStatusFields[] = {
 constexpr Message kPdbStatus{POLICY "PodDisruptionBudgetStatus", kPdbStatusFields};
 constexpr Field kPdbFields[] = {
     Msg(1, "metadata", kObjectMeta), Msg(2, "spec", kPdbSpec), Msg(3, "status", kPdbStatus)};
+// policy/v1beta1's Eviction has the same fields and numbers.
+constexpr Field kEvictionFields[] = {
+    Msg(1, "metadata", kObjectMeta), Msg(2, "deleteOptions", kDeleteOptions)};
 
 #define AUTOSCALING "k8s.io.api.autoscaling.v1."
 constexpr Field kScaleSpecFields[] = {I32(1, "replicas")};
@@ -75,6 +78,7 @@ constinit const Message kTokenRequest{AUTHN "TokenRequest", kTokenRequestFields}
 constinit const Message kPriorityClass{"k8s.io.api.scheduling.v1.PriorityClass",
                                        kPriorityClassFields};
 constinit const Message kPodDisruptionBudget{POLICY "PodDisruptionBudget", kPdbFields};
+constinit const Message kEviction{POLICY "Eviction", kEvictionFields};
 constinit const Message kScale{AUTOSCALING "Scale", kScaleFields};
 #undef RBAC
 #undef AUTHN

@@ -14,6 +14,6 @@ extern const Message kNamespace, kConfigMap, kSecret, kServiceAccount, kService,
 extern const Message kDeployment, kJob, kCronJob;
 // rbac/v1, authentication/v1, scheduling/v1, policy/v1, autoscaling/v1
 extern const Message kRole, kClusterRole, kRoleBinding, kClusterRoleBinding, kTokenRequest,
-    kPriorityClass, kPodDisruptionBudget, kScale;
+    kPriorityClass, kPodDisruptionBudget, kEviction, kScale;
 
 }  // namespace carrier::api::protobuf::tables
