@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 
 #include "api/json_decode.h"
+#include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/object_meta.h"
 #include "controllers/json_fields.h"
+#include "controllers/objects.h"
 
 namespace carrier::controllers {
 
@@ -43,6 +45,24 @@ bool PodActive(const json::object& pod) {
   return phase != "Succeeded" && phase != "Failed";
 }
 
+bool PodAvailable(const json::object& pod, int64_t min_ready_seconds, std::chrono::milliseconds& recheck) {
+  if (!PodReady(pod)) return false;
+  if (min_ready_seconds <= 0) return true;
+  if (const json::array* conds = ArrayAt(ObjectAt(&pod, "status"), "conditions")) {
+    for (const auto& c : *conds) {
+      if (StringAt(c.if_object(), "type") != "Ready") continue;
+      auto since = apiserver::authn::ParseRfc3339(StringAt(c.if_object(), "lastTransitionTime"));
+      if (!since) return false;
+      auto left = *since + std::chrono::seconds(min_ready_seconds) - std::chrono::system_clock::now();
+      if (left <= std::chrono::seconds(0)) return true;
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(left) + std::chrono::milliseconds(1);
+      if (recheck.count() == 0 || wait < recheck) recheck = wait;
+      return false;
+    }
+  }
+  return false;
+}
+
 json::object ControllerRef(const json::object& owner, std::string_view api_version,
                            std::string_view kind) {
   return {{"apiVersion", api_version},
@@ -62,6 +82,61 @@ std::string RandomSuffix(size_t n) {
     out += kAlphabet[b % kAlphabet.size()];
   }
   return out;
+}
+
+Result<std::vector<StoredObject>> ListControlled(storage::Store& store, const std::string& cluster,
+                                                 const apiserver::ResourceType& type, const json::object& owner,
+                                                 std::string_view owner_kind) {
+  const std::string ns(apiserver::MetaString(owner, "namespace")), name(apiserver::MetaString(owner, "name"));
+  const std::string_view uid = apiserver::MetaString(owner, "uid");
+  storage::ListOptions list;
+  list.range = storage::KeyRange::Prefix(StoreKey(cluster, type, ns, ""));
+  auto listed = store.List(list);
+  if (!listed.ok()) return listed.status();
+  std::vector<StoredObject> out;
+  for (const auto& kv : listed->kvs) {
+    auto controller = ControllerOf(kv.value);
+    if (!controller || controller->first != owner_kind || controller->second != name) continue;
+    auto decoded = apiserver::DecodeStored(kv.value, kv.mod_revision);
+    if (!decoded.ok()) continue;
+    bool same_uid = false;
+    if (const json::array* refs = ArrayAt(ObjectAt(&*decoded, "metadata"), "ownerReferences")) {
+      for (const auto& r : *refs) same_uid = same_uid || (BoolAt(r.if_object(), "controller") && StringAt(r.if_object(), "uid") == uid);
+    }
+    if (!same_uid) continue;
+    StoredObject o;
+    o.key = kv.key;
+    o.revision = kv.mod_revision;
+    o.holder = std::make_shared<json::object>(std::move(*decoded));
+    o.object = o.holder.get();
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Status RecordEvent(storage::Store& store, const std::string& cluster, const json::object& involved,
+                   std::string_view api_version, std::string_view kind, std::string_view type,
+                   std::string_view reason, const std::string& message, std::string_view component) {
+  const std::string ns(apiserver::MetaString(involved, "namespace"));
+  const std::string name = std::string(apiserver::MetaString(involved, "name")) + "." + RandomSuffix(10);
+  const std::string now = apiserver::Rfc3339(std::chrono::system_clock::now());
+  json::object event{{"apiVersion", "v1"},
+                     {"kind", "Event"},
+                     {"metadata", json::object{{"name", name}, {"namespace", ns}}},
+                     {"involvedObject", json::object{{"apiVersion", api_version},
+                                                     {"kind", kind},
+                                                     {"namespace", ns},
+                                                     {"name", apiserver::MetaString(involved, "name")},
+                                                     {"uid", apiserver::MetaString(involved, "uid")}}},
+                     {"reason", reason},
+                     {"message", message},
+                     {"type", type},
+                     {"source", json::object{{"component", component}}},
+                     {"reportingComponent", component},
+                     {"firstTimestamp", now},
+                     {"lastTimestamp", now},
+                     {"count", 1}};
+  return CreateObject(store, StoreKey(cluster, BuiltInType("", "events"), ns, name), std::move(event));
 }
 
 }  // namespace workload

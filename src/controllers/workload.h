@@ -4,10 +4,16 @@
 // name suffixes.
 
 #include <boost/json/fwd.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "controllers/objects.h"
+#include "storage/store.h"
 
 namespace carrier::controllers {
 
@@ -16,11 +22,24 @@ namespace workload {
 std::optional<std::pair<std::string, std::string>> ControllerOf(std::string_view value);
 bool PodReady(const boost::json::object& pod);
 bool PodActive(const boost::json::object& pod);  // not deleting, not Succeeded/Failed
+// Ready for at least `min_ready_seconds` (by the Ready condition's lastTransitionTime). When
+// ready but not yet long enough, `recheck` is lowered to the time left.
+bool PodAvailable(const boost::json::object& pod, int64_t min_ready_seconds, std::chrono::milliseconds& recheck);
 // A controller ownerReference to `owner` (apiVersion/kind given).
 boost::json::object ControllerRef(const boost::json::object& owner, std::string_view api_version,
                                   std::string_view kind);
 // Lower-case alphanumerics as Kubernetes' generated name suffixes use.
 std::string RandomSuffix(size_t n);
+// The objects of `type` in `owner`'s namespace whose controller ownerReference is `owner`
+// (kind `owner_kind`, same uid), those being deleted included.
+Result<std::vector<StoredObject>> ListControlled(storage::Store& store, const std::string& cluster,
+                                                 const apiserver::ResourceType& type,
+                                                 const boost::json::object& owner, std::string_view owner_kind);
+// Records an Event about `involved` (a namespaced object of `api_version`/`kind`) from
+// `component`, as the controllers of Kubernetes do (e.g. Normal SuccessfulCreate).
+Status RecordEvent(storage::Store& store, const std::string& cluster, const boost::json::object& involved,
+                   std::string_view api_version, std::string_view kind, std::string_view type,
+                   std::string_view reason, const std::string& message, std::string_view component);
 }  // namespace workload
 
 }  // namespace carrier::controllers
