@@ -1,8 +1,8 @@
 #include "controllers/scheduler.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <algorithm>
 #include <map>
 
 #include "apiserver/object_meta.h"

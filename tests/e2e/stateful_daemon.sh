@@ -110,9 +110,9 @@ expect_eq "the new image on every pod" "registry.example.com/web:2" \
   "$(k get pods -l app=web -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
 expect_eq "current revision moved" "3 3" \
   "$(k get sts web -o jsonpath='{.status.currentReplicas} {.status.updatedReplicas}')"
-history=$(k rollout history sts/web 2>&1)
-expect_contains "history revision 1" "1         <none>" "$history"
-expect_contains "history revision 2" "2         <none>" "$history"
+# revisions <kind/name>: the REVISION column of `kubectl rollout history`.
+revisions() { k rollout history "$1" 2>&1 | awk '$1 ~ /^[0-9]+$/ {print $1}' | tr '\n' ' ' | sed 's/ $//'; }
+expect_eq "statefulset history" "1 2" "$(revisions sts/web)"
 k rollout undo sts/web >/dev/null
 expect_contains "undo rolls" "3 new pods have been updated" "$(k rollout status sts/web --timeout=120s 2>&1)"
 wait_for 60 sh -c "[ \"\$(\"$KUBECTL\" get pods -l app=web -o jsonpath='{range .items[*]}{.spec.containers[0].image}{\"\n\"}{end}' | sort -u)\" = registry.example.com/web:1 ]"
@@ -121,6 +121,7 @@ expect_eq "back to the first image" "registry.example.com/web:1" \
 expect_eq "the first revision is the update revision again" "$first_revision" \
   "$(k get sts web -o jsonpath='{.status.updateRevision}')"
 expect_eq "and renumbered 3" "3" "$(k get controllerrevision "$first_revision" -o jsonpath='{.revision}')"
+expect_eq "history after undo" "2 3" "$(revisions sts/web)"
 
 # DaemonSet: one pod per node, each holding host port 9100.
 cat >"$E2E_TMP/ds.yaml" <<'YAML'
@@ -189,7 +190,7 @@ expect_contains "daemonset rolling update" 'daemon set "agent" successfully roll
   "$(k rollout status ds/agent --timeout=120s 2>&1)"
 expect_eq "the new image on every node" "registry.example.com/agent:2" \
   "$(k get pods -l app=agent -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
-expect_contains "daemonset history" "2         <none>" "$(k rollout history ds/agent 2>&1)"
+expect_eq "daemonset history" "1 2" "$(revisions ds/agent)"
 k rollout undo ds/agent >/dev/null
 wait_for 90 sh -c "[ \"\$(\"$KUBECTL\" get pods -l app=agent -o jsonpath='{range .items[*]}{.spec.containers[0].image}{\"\n\"}{end}' | sort -u)\" = registry.example.com/agent:1 ]"
 expect_contains "daemonset undo" 'daemon set "agent" successfully rolled out' \
