@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include "api/label_selector.h"
 #include "apiserver/object_meta.h"
