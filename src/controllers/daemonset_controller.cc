@@ -9,6 +9,7 @@
 #include "apiserver/object_meta.h"
 #include "controllers/controller_revision.h"
 #include "controllers/deployment_controller.h"
+#include "controllers/event_recorder.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "controllers/scheduler_filters.h"
@@ -256,16 +257,16 @@ Status Sync::CreatePod(const std::string& node) {
   Status st = CreateObject(store_, StoreKey(cluster_, BuiltInType("", "pods"), ns_, pod_name), std::move(pod));
   if (st.code() == Code::kAlreadyExists) return Status(Code::kConflict, "pod name taken; retry");
   CARRIER_RETURN_IF_ERROR(st);
-  return workload::RecordEvent(store_, cluster_, ds_, "apps/v1", kKind, "Normal", "SuccessfulCreate",
-                               "Created pod: " + pod_name, "daemonset-controller");
+  return RecordEvent(store_, cluster_, ds_, "Normal", "SuccessfulCreate", "Created pod: " + pod_name,
+                     EventSource{"daemonset-controller", ""});
 }
 
 Status Sync::DeletePod(const StoredObject& pod) {
   const std::string pod_name(apiserver::MetaString(*pod.object, "name"));
   if (!deleted_.insert(pod_name).second) return {};
   CARRIER_RETURN_IF_ERROR(DeleteObject(store_, pod));
-  return workload::RecordEvent(store_, cluster_, ds_, "apps/v1", kKind, "Normal", "SuccessfulDelete",
-                               "Deleted pod: " + pod_name, "daemonset-controller");
+  return RecordEvent(store_, cluster_, ds_, "Normal", "SuccessfulDelete", "Deleted pod: " + pod_name,
+                     EventSource{"daemonset-controller", ""});
 }
 
 }  // namespace

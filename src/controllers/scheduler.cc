@@ -6,6 +6,7 @@
 #include <map>
 
 #include "apiserver/object_meta.h"
+#include "controllers/event_recorder.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "controllers/workload.h"
@@ -167,8 +168,8 @@ Status Scheduler::SchedulePod(const std::string& cluster, StoredObject& pod_read
     Status st = UpdateObject(store_, pod_read);
     if (st.code() == Code::kConflict || st.code() == Code::kNotFound) return {};  // its event requeues it
     CARRIER_RETURN_IF_ERROR(st);
-    return workload::RecordEvent(store_, cluster, pod, "v1", "Pod", "Warning", "FailedScheduling", message,
-                                 "default-scheduler");
+    return RecordEvent(store_, cluster, pod, "Warning", "FailedScheduling", message,
+                     EventSource{"default-scheduler", ""});
   }
   pod["spec"].as_object()["nodeName"] = best->name;
   conditions.push_back(json::object{{"type", "PodScheduled"}, {"status", "True"},
@@ -178,9 +179,9 @@ Status Scheduler::SchedulePod(const std::string& cluster, StoredObject& pod_read
   if (st.code() == Code::kConflict || st.code() == Code::kNotFound) return {};  // its event requeues it
   CARRIER_RETURN_IF_ERROR(st);
   snapshot.AddBoundPod(pod_read.holder);
-  return workload::RecordEvent(store_, cluster, pod, "v1", "Pod", "Normal", "Scheduled",
-                               "Successfully assigned " + ns + "/" + name + " to " + best->name,
-                               "default-scheduler");
+  return RecordEvent(store_, cluster, pod, "Normal", "Scheduled",
+                     "Successfully assigned " + ns + "/" + name + " to " + best->name,
+                     EventSource{"default-scheduler", ""});
 }
 
 }  // namespace carrier::controllers

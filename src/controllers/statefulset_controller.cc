@@ -8,6 +8,7 @@
 #include "apiserver/object_meta.h"
 #include "controllers/controller_revision.h"
 #include "controllers/deployment_controller.h"
+#include "controllers/event_recorder.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "controllers/workload.h"
@@ -200,9 +201,10 @@ Status Sync::EnsureClaims(int64_t ordinal) {
     Status st = CreateObject(store_, key, std::move(pvc));
     if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
     const std::string pod_name = name_ + "-" + std::to_string(ordinal);
-    CARRIER_RETURN_IF_ERROR(workload::RecordEvent(
-        store_, cluster_, set_, "apps/v1", kKind, "Normal", "SuccessfulCreate",
-        "create Claim " + claim_name + " Pod " + pod_name + " in StatefulSet " + name_ + " success", "statefulset-controller"));
+    CARRIER_RETURN_IF_ERROR(RecordEvent(
+        store_, cluster_, set_, "Normal", "SuccessfulCreate",
+        "create Claim " + claim_name + " Pod " + pod_name + " in StatefulSet " + name_ + " success",
+        EventSource{"statefulset-controller", ""}));
   }
   return {};
 }
@@ -257,17 +259,17 @@ Status Sync::CreatePod(int64_t ordinal) {
   Status st = CreateObject(store_, StoreKey(cluster_, BuiltInType("", "pods"), ns_, pod_name), std::move(pod));
   if (st.code() == Code::kAlreadyExists) return {};  // not ours (yet): its event requeues us
   CARRIER_RETURN_IF_ERROR(st);
-  return workload::RecordEvent(store_, cluster_, set_, "apps/v1", kKind, "Normal", "SuccessfulCreate",
-                               "create Pod " + pod_name + " in StatefulSet " + name_ + " successful",
-                               "statefulset-controller");
+  return RecordEvent(store_, cluster_, set_, "Normal", "SuccessfulCreate",
+                     "create Pod " + pod_name + " in StatefulSet " + name_ + " successful",
+                     EventSource{"statefulset-controller", ""});
 }
 
 Status Sync::DeletePod(const StoredObject& pod) {
   CARRIER_RETURN_IF_ERROR(DeleteObject(store_, pod));
-  return workload::RecordEvent(store_, cluster_, set_, "apps/v1", kKind, "Normal", "SuccessfulDelete",
-                               "delete Pod " + std::string(apiserver::MetaString(*pod.object, "name")) +
-                                   " in StatefulSet " + name_ + " successful",
-                               "statefulset-controller");
+  const std::string pod_name(apiserver::MetaString(*pod.object, "name"));
+  return RecordEvent(store_, cluster_, set_, "Normal", "SuccessfulDelete",
+                     "delete Pod " + pod_name + " in StatefulSet " + name_ + " successful",
+                     EventSource{"statefulset-controller", ""});
 }
 
 // Status of the pods listed at the start of the pass (the creates and deletes above requeue

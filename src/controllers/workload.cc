@@ -114,31 +114,6 @@ Result<std::vector<StoredObject>> ListControlled(storage::Store& store, const st
   return out;
 }
 
-Status RecordEvent(storage::Store& store, const std::string& cluster, const json::object& involved,
-                   std::string_view api_version, std::string_view kind, std::string_view type,
-                   std::string_view reason, const std::string& message, std::string_view component) {
-  const std::string ns(apiserver::MetaString(involved, "namespace"));
-  const std::string name = std::string(apiserver::MetaString(involved, "name")) + "." + RandomSuffix(10);
-  const std::string now = apiserver::Rfc3339(std::chrono::system_clock::now());
-  json::object event{{"apiVersion", "v1"},
-                     {"kind", "Event"},
-                     {"metadata", json::object{{"name", name}, {"namespace", ns}}},
-                     {"involvedObject", json::object{{"apiVersion", api_version},
-                                                     {"kind", kind},
-                                                     {"namespace", ns},
-                                                     {"name", apiserver::MetaString(involved, "name")},
-                                                     {"uid", apiserver::MetaString(involved, "uid")}}},
-                     {"reason", reason},
-                     {"message", message},
-                     {"type", type},
-                     {"source", json::object{{"component", component}}},
-                     {"reportingComponent", component},
-                     {"firstTimestamp", now},
-                     {"lastTimestamp", now},
-                     {"count", 1}};
-  return CreateObject(store, StoreKey(cluster, BuiltInType("", "events"), ns, name), std::move(event));
-}
-
 }  // namespace workload
 
 }  // namespace carrier::controllers

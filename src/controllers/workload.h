@@ -35,11 +35,6 @@ std::string RandomSuffix(size_t n);
 Result<std::vector<StoredObject>> ListControlled(storage::Store& store, const std::string& cluster,
                                                  const apiserver::ResourceType& type,
                                                  const boost::json::object& owner, std::string_view owner_kind);
-// Records an Event about `involved` (a namespaced object of `api_version`/`kind`) from
-// `component`, as the controllers of Kubernetes do (e.g. Normal SuccessfulCreate).
-Status RecordEvent(storage::Store& store, const std::string& cluster, const boost::json::object& involved,
-                   std::string_view api_version, std::string_view kind, std::string_view type,
-                   std::string_view reason, const std::string& message, std::string_view component);
 }  // namespace workload
 
 }  // namespace carrier::controllers
