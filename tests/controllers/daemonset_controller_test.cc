@@ -12,7 +12,7 @@ namespace {
 
 namespace json = boost::json;
 using testing::Obj;
-using testing::ScratchStore;
+using testing::WorkloadStore;
 
 std::string Node(std::string_view name, std::string_view labels = "", std::string_view spec = "{}") {
   return std::string(R"({"kind":"Node","metadata":{"name":")") + std::string(name) + R"(","labels":{"role":"worker")" +
@@ -86,7 +86,7 @@ class DaemonSetTest : public ::testing::Test {
   }
   json::object Status() { return store_.Get("apps", "daemonsets", "ns", "agent")->object->at("status").as_object(); }
 
-  ScratchStore store_;
+  WorkloadStore store_;
   DaemonSetController controller_{*store_};
 };
 

@@ -7,7 +7,6 @@
 #include "api/json_decode.h"
 #include "controllers/objects.h"
 #include "controllers/scheduler.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::controllers::scheduling {
@@ -192,12 +191,8 @@ TEST(SchedulerScoresTest, LeastAllocatedBalancedAndPreferredAffinity) {
 // (the second pod sees the first one's host port), and the pod that fits nowhere gets
 // Kubernetes' message, reasons sorted.
 TEST(SchedulerTest, OnePassBindsFromOneSnapshotAndExplainsFailures) {
-  storage::testing::ScratchDir dir;
-  storage::SqliteOptions options;
-  options.path = dir.File("store.db");
-  auto store = storage::OpenSqliteStore(options);
-  ASSERT_TRUE(store.ok());
-  storage::Store& s = **store;
+  storage::testing::ScratchStore store;
+  storage::Store& s = *store;
   const auto& nodes = BuiltInType("", "nodes");
   const auto& pods = BuiltInType("", "pods");
   ASSERT_TRUE(CreateObject(s, StoreKey("c1", nodes, "", "a"), ReadyNode("a")).ok());

@@ -10,7 +10,7 @@ namespace {
 
 namespace json = boost::json;
 using testing::Obj;
-using testing::ScratchStore;
+using testing::WorkloadStore;
 using Names = std::set<std::string>;
 
 std::string Set(int replicas, std::string_view policy = "OrderedReady", std::string_view image = "web:1",
@@ -44,7 +44,7 @@ class StatefulSetTest : public ::testing::Test {
     return std::string(store_.Get("", "pods", "ns", pod)->object->at("spec").at("containers").at(0).at("image").as_string());
   }
 
-  ScratchStore store_;
+  WorkloadStore store_;
   StatefulSetController controller_{*store_};
 };
 

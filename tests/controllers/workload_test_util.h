@@ -1,5 +1,5 @@
 #pragma once
-// A scratch SQLite store and small object helpers for the workload controller tests.
+// Object helpers over a scratch SQLite store for the workload controller tests.
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,6 @@
 
 #include "api/json_decode.h"
 #include "controllers/objects.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::controllers::testing {
@@ -21,15 +20,9 @@ inline boost::json::object Obj(std::string_view text) {
   return v.ok() && v->is_object() ? v->get_object() : boost::json::object();
 }
 
-class ScratchStore {
+// A scratch store (storage/sqlite_test_util.h) with object helpers for cluster "c1".
+class WorkloadStore {
  public:
-  ScratchStore() {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    EXPECT_TRUE(store.ok());
-    store_ = std::move(*store);
-  }
   storage::Store& operator*() { return *store_; }
 
   void Create(std::string_view group, std::string_view resource, std::string_view ns, std::string_view name,
@@ -62,8 +55,7 @@ class ScratchStore {
   }
 
  private:
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
 };
 
 }  // namespace carrier::controllers::testing
