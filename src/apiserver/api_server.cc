@@ -26,6 +26,7 @@
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
+#include "controllers/daemonset_controller.h"
 #include "controllers/deployment_controller.h"
 #include "controllers/disruption_controller.h"
 #include "controllers/endpoints_controller.h"
@@ -33,6 +34,7 @@
 #include "controllers/leader_election.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
+#include "controllers/statefulset_controller.h"
 #include "controllers/namespace_controller.h"
 #include "controllers/node_lifecycle_controller.h"
 #include "controllers/service_account_controller.h"
@@ -163,6 +165,8 @@ class ApiServer::Impl {
     controllers_->Add(std::make_unique<controllers::GarbageCollector>(store_));
     controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
     controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
+    controllers_->Add(std::make_unique<controllers::StatefulSetController>(store_));
+    controllers_->Add(std::make_unique<controllers::DaemonSetController>(store_));
     controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
     controllers_->Add(std::make_unique<controllers::NodeLifecycleController>(
         store_, options_.node_monitor_grace_period));

@@ -25,6 +25,7 @@
 #include "apiserver/responses.h"
 #include "apiserver/table_writer.h"
 #include "apiserver/watch_stream.h"
+#include "apiserver/workload_defaults.h"
 
 namespace carrier::apiserver {
 
@@ -512,6 +513,7 @@ class RestHandlerImpl {
     meta.erase("deletionGracePeriodSeconds");
     meta.erase("selfLink");
     PrepareForCreate(*c.type, obj);
+    DefaultWorkload(*c.type, obj);
     if (c.type->custom && c.type->has_status) obj.erase("status");
     if (auto invalid = ApplySchema(c, obj)) return c.Fail(*invalid);
     if (IsCrd(*c.type)) {
@@ -860,6 +862,7 @@ class RestHandlerImpl {
         return true;
       }
     }
+    if (!status_only) DefaultWorkload(*c.type, next);
     if (!status_only && Differs(old_obj.if_contains("spec"), next.if_contains("spec"))) {
       int64_t generation = 0;
       if (auto* g = old_meta.if_contains("generation"); g && g->is_int64()) generation = g->get_int64();

@@ -227,7 +227,7 @@ Status NodeLifecycleController::EvictPods(const std::string& cluster, const json
     bool untolerated = false;
     std::optional<Clock::time_point> due;
     for (const json::object* taint : no_execute) {
-      const json::object* toleration = workload::TolerationFor(*pod, *taint);
+      const json::object* toleration = workload::TolerationFor(ArrayAt(ObjectAt(&*pod, "spec"), "tolerations"), *taint);
       if (toleration == nullptr) {
         untolerated = true;
         break;

@@ -1,14 +1,17 @@
 #pragma once
 // The scheduler: binds each pending pod (no spec.nodeName, schedulerName default-scheduler or
-// unset) to a node. Filters: the node is Ready and schedulable, has room for another pod
-// (status.allocatable.pods), its allocatable cpu and memory minus the requests of the pods
-// bound to it fit the pod's requests, the pod's nodeSelector matches, and the pod tolerates
-// the node's NoSchedule/NoExecute taints. Scoring: least allocated. It records the
-// PodScheduled condition and the Scheduled / FailedScheduling events. A pod that fits
-// nowhere is tried again when a node of its cluster changes.
-// Keys: "<cluster>/<namespace>/<pod>", or "<cluster>/*" to retry every pending pod.
+// unset) to the best node that passes Kubernetes' default filters, scored by LeastAllocated,
+// BalancedAllocation and preferred node affinity (scheduler_filters.h). It records the
+// PodScheduled condition and the Scheduled / FailedScheduling events, the latter with
+// Kubernetes' message ("0/2 nodes are available: 1 node(s) didn't match Pod's node
+// affinity/selector, ..."). A pod that fits nowhere is tried again when a node or a pod of
+// its cluster changes. Keys: "<cluster>/<namespace>/<pod>", or "<cluster>/*" to retry every
+// pending pod; either lists the cluster's nodes and pods once and schedules from that
+// snapshot, adding each pod it binds.
 
 #include "controllers/controller_manager.h"
+#include "controllers/objects.h"
+#include "controllers/scheduler_filters.h"
 
 namespace carrier::controllers {
 
@@ -20,7 +23,7 @@ class Scheduler : public Controller {
   Status Reconcile(const std::string& key, std::chrono::milliseconds& requeue_after) override;
 
  private:
-  Status SchedulePod(const std::string& cluster, const std::string& ns, const std::string& name);
+  Status SchedulePod(const std::string& cluster, StoredObject& pod, scheduling::Snapshot& snapshot);
   storage::Store& store_;
 };
 

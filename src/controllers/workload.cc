@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 
 #include "api/json_decode.h"
+#include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/object_meta.h"
 #include "controllers/json_fields.h"
+#include "controllers/objects.h"
 
 namespace carrier::controllers {
 
@@ -52,8 +54,7 @@ bool PodActive(const json::object& pod) {
   return phase != "Succeeded" && phase != "Failed";
 }
 
-const json::object* TolerationFor(const json::object& pod, const json::object& taint) {
-  const json::array* tolerations = ArrayAt(ObjectAt(&pod, "spec"), "tolerations");
+const json::object* TolerationFor(const json::array* tolerations, const json::object& taint) {
   if (tolerations == nullptr) return nullptr;
   for (const auto& t : *tolerations) {
     const json::object* o = t.if_object();
@@ -66,6 +67,24 @@ const json::object* TolerationFor(const json::object& pod, const json::object& t
     if (op == "Exists" || StringAt(o, "value") == StringAt(&taint, "value")) return o;
   }
   return nullptr;
+}
+
+bool PodAvailable(const json::object& pod, int64_t min_ready_seconds, std::chrono::milliseconds& recheck) {
+  if (!PodReady(pod)) return false;
+  if (min_ready_seconds <= 0) return true;
+  if (const json::array* conds = ArrayAt(ObjectAt(&pod, "status"), "conditions")) {
+    for (const auto& c : *conds) {
+      if (StringAt(c.if_object(), "type") != "Ready") continue;
+      auto since = apiserver::authn::ParseRfc3339(StringAt(c.if_object(), "lastTransitionTime"));
+      if (!since) return false;
+      auto left = *since + std::chrono::seconds(min_ready_seconds) - std::chrono::system_clock::now();
+      if (left <= std::chrono::seconds(0)) return true;
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(left) + std::chrono::milliseconds(1);
+      if (recheck.count() == 0 || wait < recheck) recheck = wait;
+      return false;
+    }
+  }
+  return false;
 }
 
 json::object ControllerRef(const json::object& owner, std::string_view api_version,
@@ -85,6 +104,36 @@ std::string RandomSuffix(size_t n) {
     unsigned char b = 0;
     RAND_bytes(&b, 1);
     out += kAlphabet[b % kAlphabet.size()];
+  }
+  return out;
+}
+
+Result<std::vector<StoredObject>> ListControlled(storage::Store& store, const std::string& cluster,
+                                                 const apiserver::ResourceType& type, const json::object& owner,
+                                                 std::string_view owner_kind) {
+  const std::string ns(apiserver::MetaString(owner, "namespace")), name(apiserver::MetaString(owner, "name"));
+  const std::string_view uid = apiserver::MetaString(owner, "uid");
+  storage::ListOptions list;
+  list.range = storage::KeyRange::Prefix(StoreKey(cluster, type, ns, ""));
+  auto listed = store.List(list);
+  if (!listed.ok()) return listed.status();
+  std::vector<StoredObject> out;
+  for (const auto& kv : listed->kvs) {
+    auto controller = ControllerOf(kv.value);
+    if (!controller || controller->first != owner_kind || controller->second != name) continue;
+    auto decoded = apiserver::DecodeStored(kv.value, kv.mod_revision);
+    if (!decoded.ok()) continue;
+    bool same_uid = false;
+    if (const json::array* refs = ArrayAt(ObjectAt(&*decoded, "metadata"), "ownerReferences")) {
+      for (const auto& r : *refs) same_uid = same_uid || (BoolAt(r.if_object(), "controller") && StringAt(r.if_object(), "uid") == uid);
+    }
+    if (!same_uid) continue;
+    StoredObject o;
+    o.key = kv.key;
+    o.revision = kv.mod_revision;
+    o.holder = std::make_shared<json::object>(std::move(*decoded));
+    o.object = o.holder.get();
+    out.push_back(std::move(o));
   }
   return out;
 }
