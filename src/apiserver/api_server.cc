@@ -21,8 +21,10 @@
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
+#include "controllers/cronjob_controller.h"
 #include "controllers/deployment_controller.h"
 #include "controllers/garbage_collector.h"
+#include "controllers/job_controller.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
 #include "controllers/namespace_controller.h"
@@ -128,6 +130,8 @@ class ApiServer::Impl {
     controllers_->Add(std::make_unique<controllers::GarbageCollector>(store_));
     controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
     controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
+    controllers_->Add(std::make_unique<controllers::JobController>(store_));
+    controllers_->Add(std::make_unique<controllers::CronJobController>(store_));
     controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
     controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
         store_, [this](const std::string& cluster) {

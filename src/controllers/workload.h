@@ -9,6 +9,9 @@
 #include <string_view>
 #include <utility>
 
+#include "base/status.h"
+#include "storage/store.h"
+
 namespace carrier::controllers {
 
 namespace workload {
@@ -16,11 +19,19 @@ namespace workload {
 std::optional<std::pair<std::string, std::string>> ControllerOf(std::string_view value);
 bool PodReady(const boost::json::object& pod);
 bool PodActive(const boost::json::object& pod);  // not deleting, not Succeeded/Failed
+// Which surplus pod goes first (lower first): unscheduled, then pending, then unready.
+int DeletionRank(const boost::json::object& pod);
 // A controller ownerReference to `owner` (apiVersion/kind given).
 boost::json::object ControllerRef(const boost::json::object& owner, std::string_view api_version,
                                   std::string_view kind);
 // Lower-case alphanumerics as Kubernetes' generated name suffixes use.
 std::string RandomSuffix(size_t n);
+// Records a core/v1 Event about `involved` (a stored object: apiVersion, kind, metadata) in
+// its namespace, reported by `component` (e.g. "job-controller"); `type` Normal or Warning.
+Status RecordEvent(storage::Store& store, const std::string& cluster,
+                   const boost::json::object& involved, std::string_view type,
+                   std::string_view reason, const std::string& message,
+                   std::string_view component);
 }  // namespace workload
 
 }  // namespace carrier::controllers
