@@ -61,16 +61,17 @@ void DefaultJob(json::object& job) {
     const std::string name(MetaString(job, "name")), uid(MetaString(job, "uid"));
     json::object& labels = ObjectField(ObjectField(ObjectField(spec, "template"), "metadata"), "labels");
     // Labels the user set on the template are kept (a conflict fails validation in Kubernetes).
-    SetIfAbsent(labels, "job-name", name);
-    SetIfAbsent(labels, "batch.kubernetes.io/job-name", name);
-    SetIfAbsent(labels, "controller-uid", uid);
-    SetIfAbsent(labels, kControllerUid, uid);
-    SetIfAbsent(ObjectField(ObjectField(spec, "selector"), "matchLabels"), kControllerUid, uid);
+    SetIfAbsent(labels, "job-name", json::string(name));
+    SetIfAbsent(labels, "batch.kubernetes.io/job-name", json::string(name));
+    SetIfAbsent(labels, "controller-uid", json::string(uid));
+    SetIfAbsent(labels, kControllerUid, json::string(uid));
+    SetIfAbsent(ObjectField(ObjectField(spec, "selector"), "matchLabels"), kControllerUid, json::string(uid));
   }
   if (const json::object* labels = TemplateLabels(job)) {
+    json::object copy = *labels;  // before writing into `job`, which may move what it points at
     json::object& meta = MutableMetadata(job);
     const json::value* own = meta.if_contains("labels");
-    if (own == nullptr || !own->is_object() || own->get_object().empty()) meta["labels"] = *labels;
+    if (own == nullptr || !own->is_object() || own->get_object().empty()) meta["labels"] = std::move(copy);
   }
 }
 
