@@ -123,7 +123,8 @@ TEST_F(JobControllerTest, RunsCompletionsAtMostParallelismAtATime) {
     EXPECT_TRUE(BoolAt(&ref, "controller"));
   }
   EXPECT_EQ(StatusInt("active"), 2);
-  EXPECT_FALSE(StringAt(ObjectAt(&*Job(), "status"), "startTime").empty());
+  job = Job();
+  EXPECT_FALSE(StringAt(ObjectAt(&*job, "status"), "startTime").empty());
 
   Finish(pods[0], "Succeeded");
   Sync();
