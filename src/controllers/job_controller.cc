@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
+#include <set>
 
 #include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/batch_defaults.h"
@@ -17,6 +19,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kComponent = "job-controller";
+constexpr const char* kCompletionIndex = "batch.kubernetes.io/job-completion-index";
 // Kubernetes' pod failure back-off: 10 s, doubling per failure, at most 6 minutes.
 constexpr int64_t kBackoffBaseSeconds = 10;
 constexpr int64_t kBackoffMaxSeconds = 360;
@@ -65,6 +68,15 @@ int64_t Restarts(const json::object& pod) {
   return total;
 }
 
+// The completion index of an Indexed Job's pod; nullopt when it has none.
+std::optional<int64_t> PodIndex(const json::object& pod) {
+  const std::string text = AnnotationOf(pod, kCompletionIndex);
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(text);
+}
+
 // The Job's pods as the controller counts them.
 struct JobPods {
   std::vector<StoredObject> active;
@@ -72,6 +84,7 @@ struct JobPods {
   int64_t restarts = 0;  // container restarts of running and pending pods
   std::optional<int64_t> last_success;
   std::vector<int64_t> failure_times;
+  std::set<int64_t> succeeded_indexes;  // Indexed Jobs
 };
 
 Result<JobPods> ListPods(storage::Store& store, const std::string& cluster, const std::string& ns,
@@ -94,6 +107,7 @@ Result<JobPods> ListPods(storage::Store& store, const std::string& cluster, cons
     const std::string phase = StringAt(ObjectAt(&*decoded, "status"), "phase");
     if (phase == "Succeeded") {
       ++out.succeeded;
+      if (auto index = PodIndex(*decoded)) out.succeeded_indexes.insert(*index);
       if (auto t = FinishedAt(*decoded); t && (!out.last_success || *t > *out.last_success)) out.last_success = t;
     } else if (phase == "Failed") {
       ++out.failed;
@@ -125,21 +139,77 @@ void SetCondition(json::array& conditions, json::object condition) {
   conditions.push_back(std::move(condition));
 }
 
-json::object NewPod(const json::object& job, const std::string& ns) {
+// status.completedIndexes ("1,3-5") and back; indexes at or above `completions` are dropped.
+std::set<int64_t> ParseIndexes(const std::string& text, int64_t completions) {
+  std::set<int64_t> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string part = text.substr(start, end - start);
+    start = end + 1;
+    const size_t dash = part.find('-');
+    char* rest = nullptr;
+    const long long first = std::strtoll(part.c_str(), &rest, 10);
+    if (rest == part.c_str()) continue;  // not a number: ignored
+    const long long last = dash == std::string::npos ? first : std::strtoll(part.c_str() + dash + 1, nullptr, 10);
+    for (long long i = std::max(0LL, first); i <= last && i < completions; ++i) out.insert(i);
+  }
+  return out;
+}
+
+std::string FormatIndexes(const std::set<int64_t>& indexes) {
+  std::string out;
+  for (auto it = indexes.begin(); it != indexes.end();) {
+    int64_t first = *it, last = *it;
+    for (++it; it != indexes.end() && *it == last + 1; ++it) last = *it;
+    if (!out.empty()) out += ",";
+    out += std::to_string(first) + (last > first ? "-" + std::to_string(last) : "");
+  }
+  return out;
+}
+
+// A pod of the template; for an Indexed Job, of completion index `index`: named
+// <job>-<index>-<suffix>, annotated and labelled with the index, hostname <job>-<index>, and
+// JOB_COMPLETION_INDEX in every container's environment.
+json::object NewPod(const json::object& job, const std::string& ns, std::optional<int64_t> index) {
   const std::string job_name(apiserver::MetaString(job, "name"));
   const json::object* tmpl = ObjectAt(ObjectAt(&job, "spec"), "template");
   json::object meta;
   if (const json::object* m = ObjectAt(tmpl, "metadata")) meta = *m;
-  const std::string pod_name = job_name + "-" + workload::RandomSuffix(5);
+  const std::string base = index ? job_name + "-" + std::to_string(*index) + "-" : job_name + "-";
+  const std::string pod_name = base + workload::RandomSuffix(5);
   meta["name"] = pod_name;
   meta["namespace"] = ns;
-  meta["generateName"] = job_name + "-";
+  meta["generateName"] = base;
   meta["ownerReferences"] = json::array{workload::ControllerRef(job, "batch/v1", "Job")};
   const json::object* pod_spec = ObjectAt(tmpl, "spec");
+  json::object spec = pod_spec ? *pod_spec : json::object();
+  if (index) {
+    for (const char* field : {"annotations", "labels"}) {
+      json::value& map = meta[field];
+      if (!map.is_object()) map = json::object();
+      map.get_object()[kCompletionIndex] = std::to_string(*index);
+    }
+    if (!spec.contains("hostname")) spec["hostname"] = job_name + "-" + std::to_string(*index);
+    for (const char* field : {"initContainers", "containers"}) {
+      json::value* containers = spec.if_contains(field);
+      if (containers == nullptr || !containers->is_array()) continue;
+      for (auto& c : containers->get_array()) {
+        if (!c.is_object()) continue;
+        json::value& env = c.get_object()["env"];
+        if (!env.is_array()) env = json::array();
+        env.get_array().push_back(json::object{
+            {"name", "JOB_COMPLETION_INDEX"},
+            {"valueFrom", json::object{{"fieldRef", json::object{
+                {"fieldPath", std::string("metadata.annotations['") + kCompletionIndex + "']"}}}}}});
+      }
+    }
+  }
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata", std::move(meta)},
-          {"spec", pod_spec ? *pod_spec : json::object()},
+          {"spec", std::move(spec)},
           {"status", json::object{{"phase", "Pending"}}}};
 }
 
@@ -216,12 +286,22 @@ Status JobController::Reconcile(const std::string& key, std::chrono::millisecond
   const json::object* spec = ObjectAt(&job, "spec");
   const json::object* old_status = ObjectAt(&job, "status");
   const json::array* old_conditions = ArrayAt(old_status, "conditions");
-  const int64_t succeeded = std::max(pods.succeeded, IntAt(old_status, "succeeded", 0));
   const int64_t failed = std::max(static_cast<int64_t>(pods.failed), IntAt(old_status, "failed", 0));
   std::optional<int64_t> completions;
   if (spec && spec->contains("completions") && !spec->at("completions").is_null()) {
     completions = IntAt(spec, "completions", 1);
   }
+  // Indexed: each index 0..completions-1 must succeed once (completedIndexes persists them).
+  const bool indexed = completions && StringAt(spec, "completionMode") == "Indexed";
+  std::set<int64_t> done;
+  if (indexed) {
+    done = ParseIndexes(StringAt(old_status, "completedIndexes"), *completions);
+    for (int64_t i : pods.succeeded_indexes) {
+      if (i < *completions) done.insert(i);
+    }
+  }
+  const int64_t succeeded = indexed ? static_cast<int64_t>(done.size())
+                                    : std::max(pods.succeeded, IntAt(old_status, "succeeded", 0));
   const int64_t parallelism = std::max<int64_t>(0, IntAt(spec, "parallelism", 1));
   const int64_t backoff_limit = IntAt(spec, "backoffLimit", 6);
   const bool suspend = BoolAt(spec, "suspend");
@@ -275,25 +355,53 @@ Status JobController::Reconcile(const std::string& key, std::chrono::millisecond
     // Without completions, no new pod once one succeeded: the others finish the work.
     int64_t want = completions ? std::min(parallelism, std::max<int64_t>(0, *completions - succeeded))
                                : (succeeded > 0 ? active : parallelism);
-    if (active < want) {
-      // Failures since the last success delay the replacement pods.
-      int64_t failures = 0, last_failure = 0;
-      for (int64_t t : pods.failure_times) {
-        if (pods.last_success && t <= *pods.last_success) continue;
-        ++failures;
-        last_failure = std::max(last_failure, t);
+    // Failures since the last success delay the replacement pods.
+    int64_t failures = 0, last_failure = 0;
+    for (int64_t t : pods.failure_times) {
+      if (pods.last_success && t <= *pods.last_success) continue;
+      ++failures;
+      last_failure = std::max(last_failure, t);
+    }
+    const int64_t delay =
+        failures == 0 ? 0 : std::min(kBackoffMaxSeconds, kBackoffBaseSeconds << std::min<int64_t>(failures - 1, 10));
+    const bool backing_off = failures > 0 && now < last_failure + delay;
+    auto create = [&](std::optional<int64_t> index) -> Status {
+      json::object pod = NewPod(job, ns, index);
+      const std::string pod_name(apiserver::MetaString(pod, "name"));
+      Status st = CreateObject(store_, StoreKey(cluster, BuiltInType("", "pods"), ns, pod_name), std::move(pod));
+      if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
+      events.emplace_back("SuccessfulCreate", "Created pod: " + pod_name);
+      return {};
+    };
+    if (indexed) {
+      // One active pod per index still to succeed: duplicates and finished indexes go.
+      std::set<int64_t> running;
+      for (auto& pod : pods.active) {
+        auto index = PodIndex(*pod.object);
+        if (index && *index < *completions && !done.count(*index) && !running.count(*index)) {
+          running.insert(*index);
+          continue;
+        }
+        if (workload::PodReady(*pod.object)) --ready;
+        Status st = DeleteObject(store_, pod);
+        if (!st.ok() && st.code() != Code::kConflict) return st;
       }
-      const int64_t delay =
-          failures == 0 ? 0 : std::min(kBackoffMaxSeconds, kBackoffBaseSeconds << std::min<int64_t>(failures - 1, 10));
-      if (failures > 0 && now < last_failure + delay) {
+      active = static_cast<int64_t>(running.size());
+      if (backing_off && active < want) {
+        requeue_after = std::chrono::seconds(last_failure + delay - now);
+      } else {
+        for (int64_t i = 0; i < *completions && active < want; ++i) {
+          if (done.count(i) || running.count(i)) continue;
+          if (Status st = create(i); !st.ok()) return st;
+          ++active;
+        }
+      }
+    } else if (active < want) {
+      if (backing_off) {
         requeue_after = std::chrono::seconds(last_failure + delay - now);
       } else {
         for (int64_t i = active; i < want; ++i) {
-          json::object pod = NewPod(job, ns);
-          const std::string pod_name(apiserver::MetaString(pod, "name"));
-          Status st = CreateObject(store_, StoreKey(cluster, BuiltInType("", "pods"), ns, pod_name), std::move(pod));
-          if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
-          events.emplace_back("SuccessfulCreate", "Created pod: " + pod_name);
+          if (Status st = create(std::nullopt); !st.ok()) return st;
         }
         active = want;
       }
@@ -328,6 +436,7 @@ Status JobController::Reconcile(const std::string& key, std::chrono::millisecond
   set_count("terminating", pods.terminating, true);
   set_count("succeeded", succeeded, false);
   set_count("failed", failed, false);
+  if (indexed && !done.empty()) status["completedIndexes"] = FormatIndexes(done);
   if (!start_time.empty()) status["startTime"] = start_time;
   if (!completion_time.empty()) status["completionTime"] = completion_time;
   if (!conditions.empty()) status["conditions"] = std::move(conditions);

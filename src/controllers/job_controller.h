@@ -1,10 +1,14 @@
 #pragma once
-// The Job controller (batch/v1), following Kubernetes' job controller for NonIndexed Jobs:
-// it runs pods of spec.template owned by the Job (controller ownerReference; the template
+// The Job controller (batch/v1), following Kubernetes' job controller: it runs pods of
+// spec.template owned by the Job (controller ownerReference; the template
 // carries the generated batch.kubernetes.io/controller-uid and job-name labels, which this
 // controller also fills in for Jobs written without the API's defaulting, e.g. by the CronJob
 // controller) until spec.completions pods succeeded — without completions, until one pod
-// succeeded and none is active — at most spec.parallelism at a time. A failed pod is
+// succeeded and none is active — at most spec.parallelism at a time. With completionMode
+// Indexed each index 0..completions-1 must succeed once: its pods are named
+// <job>-<index>-<suffix>, carry the index in the batch.kubernetes.io/job-completion-index
+// annotation and label and JOB_COMPLETION_INDEX, have hostname <job>-<index>, and
+// status.completedIndexes lists the indexes done ("0-2,5"). A failed pod is
 // replaced after Kubernetes' back-off (10 s doubling per failure since the last success, at
 // most 6 min); more than spec.backoffLimit failures (or, for restartPolicy OnFailure, that
 // many container restarts) fail the Job with reason BackoffLimitExceeded, running longer than

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "apiserver/object_meta.h"
 #include "controllers/json_fields.h"
@@ -232,6 +233,44 @@ TEST_F(JobControllerTest, ActiveDeadlineFailsTheJob) {
   EXPECT_EQ(ConditionStatus(*job, "Failed"), "True");
   EXPECT_EQ(StringAt(&job->at("status").at("conditions").at(0).as_object(), "reason"), "DeadlineExceeded");
   EXPECT_EQ(Pods().size(), 0u);
+}
+
+TEST_F(JobControllerTest, IndexedJobsRunEachIndexOnce) {
+  CreateJob(json::object{{"completions", 3}, {"parallelism", 2}, {"completionMode", "Indexed"}});
+  Sync();
+  Sync();
+  auto pods = Pods();
+  ASSERT_EQ(pods.size(), 2u);
+  std::set<std::string> indexes;
+  for (const auto& pod : pods) {
+    const std::string index = AnnotationOf(*pod.object, "batch.kubernetes.io/job-completion-index");
+    indexes.insert(index);
+    EXPECT_EQ(LabelOf(*pod.object, "batch.kubernetes.io/job-completion-index"), index);
+    EXPECT_EQ(StringAt(ObjectAt(pod.object, "spec"), "hostname"), "work-" + index);
+    EXPECT_EQ(std::string(apiserver::MetaString(*pod.object, "name")).rfind("work-" + index + "-", 0), 0u);
+    const json::object& env = pod.object->at("spec").at("containers").at(0).at("env").at(0).as_object();
+    EXPECT_EQ(StringAt(&env, "name"), "JOB_COMPLETION_INDEX");
+  }
+  EXPECT_EQ(indexes, (std::set<std::string>{"0", "1"}));
+
+  for (auto& pod : pods) {
+    if (AnnotationOf(*pod.object, "batch.kubernetes.io/job-completion-index") == "1") Finish(pod, "Succeeded");
+  }
+  Sync();
+  auto pending = Pods("Pending");
+  ASSERT_EQ(pending.size(), 2u);  // index 0 still running, index 2 started
+  indexes.clear();
+  for (const auto& pod : pending) indexes.insert(AnnotationOf(*pod.object, "batch.kubernetes.io/job-completion-index"));
+  EXPECT_EQ(indexes, (std::set<std::string>{"0", "2"}));
+  auto job = Job();
+  EXPECT_EQ(StringAt(ObjectAt(&*job, "status"), "completedIndexes"), "1");
+
+  for (auto& pod : pending) Finish(pod, "Succeeded");
+  Sync();
+  job = Job();
+  EXPECT_EQ(ConditionStatus(*job, "Complete"), "True");
+  EXPECT_EQ(StringAt(ObjectAt(&*job, "status"), "completedIndexes"), "0-2");
+  EXPECT_EQ(IntAt(ObjectAt(&*job, "status"), "succeeded", 0), 3);
 }
 
 TEST_F(JobControllerTest, TtlAfterFinishedDeletesTheJob) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Jobs and CronJobs end to end with kubectl: a Job with completions 3 and parallelism 2 runs
 # its pods (bound by the scheduler to a simulated node; the test plays the kubelet and
-# reports them Succeeded) and completes; a Job whose pods fail exceeds its backoffLimit; a
+# reports them Succeeded) and completes, as does an Indexed Job; a Job whose pods fail
+# exceeds its backoffLimit; a
 # CronJob made by `kubectl create cronjob` starts a Job at the next minute (also in another
 # time zone), `kubectl create job --from=cronjob/…` runs one by hand, and CronJobs with an
 # unparseable schedule or an unknown time zone get Kubernetes' Warning events.
@@ -94,6 +95,28 @@ expect_eq "three succeeded pods" "3" \
   "$(k get pods -l job-name=calc --field-selector=status.phase=Succeeded --no-headers | wc -l | tr -d ' ')"
 expect_contains "events" "Created pod: calc-" \
   "$(k get events --field-selector involvedObject.name=calc,reason=SuccessfulCreate -o jsonpath='{.items[*].message}')"
+
+# An Indexed Job: each index runs once, its pods named and labelled by index.
+cat <<'YAML' | k create -f - >/dev/null
+apiVersion: batch/v1
+kind: Job
+metadata: {name: shards}
+spec:
+  completions: 2
+  parallelism: 2
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: registry.example.com/shard:1}]
+YAML
+wait_for 30 jsonpath_is 2 job shards -o jsonpath='{.status.active}' || fail "job shards did not start 2 pods"
+expect_eq "one pod per index" "0 1" \
+  "$(k get pods -l job-name=shards -o jsonpath='{.items[*].metadata.labels.batch\.kubernetes\.io/job-completion-index}' | tr ' ' '\n' | sort | xargs)"
+run_job shards Succeeded 60 >/dev/null
+expect_contains "the Indexed Job completes" "condition met" \
+  "$(k wait --for=condition=complete job/shards --timeout=30s 2>&1)"
+expect_eq "completedIndexes" "0-1" "$(k get job shards -o jsonpath='{.status.completedIndexes}')"
 
 # 2. failing pods exceed backoffLimit 1 (the second pod waits out the 10 s back-off).
 cat <<'YAML' | k create -f - >/dev/null
