@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -53,14 +54,15 @@ struct Config {
   int client_threads = 2;
 };
 
-// The running `carrier serve`, stopped by Die (std::exit runs no destructors of locals).
-pid_t g_server_pid = -1;
+// The running `carrier serve` processes, stopped by Die (std::exit runs no destructors of
+// locals).
+std::set<pid_t> g_server_pids;
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "api_bench: %s\n", what.c_str());
-  if (g_server_pid > 0) {
-    kill(g_server_pid, SIGTERM);
-    waitpid(g_server_pid, nullptr, 0);
+  for (pid_t pid : g_server_pids) {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
   }
   std::exit(1);
 }
@@ -112,9 +114,17 @@ double Percentile(std::vector<double> v, double p) {
 // `carrier serve` on a free loopback port with a fresh data dir; SIGTERM on destruction.
 class CarrierServer {
  public:
-  CarrierServer(const std::string& binary, const std::string& data_dir) : data_dir_(data_dir) {
+  CarrierServer(const std::string& binary, const std::string& data_dir,
+                std::vector<std::string> extra_args = {})
+      : data_dir_(data_dir) {
     port_ = test::FreePort();
-    log_ = data_dir + "/../serve.log";
+    log_ = data_dir + ".serve.log";
+    std::string port = std::to_string(port_);
+    std::vector<std::string> args = {binary, "serve", "--data-dir", data_dir, "--port", port};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ < 0) Die("fork failed");
     if (pid_ == 0) {
@@ -123,12 +133,10 @@ class CarrierServer {
         dup2(fd, 1);
         dup2(fd, 2);
       }
-      std::string port = std::to_string(port_);
-      execl(binary.c_str(), binary.c_str(), "serve", "--data-dir", data_dir.c_str(), "--port",
-            port.c_str(), static_cast<char*>(nullptr));
+      execv(binary.c_str(), argv.data());
       _exit(127);
     }
-    g_server_pid = pid_;
+    g_server_pids.insert(pid_);
   }
   ~CarrierServer() { Stop(); }
 
@@ -172,7 +180,8 @@ class CarrierServer {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       exit_status_ = status;
-      pid_ = g_server_pid = -1;
+      g_server_pids.erase(pid_);
+      pid_ = -1;
       return true;
     }
     return false;
@@ -185,7 +194,8 @@ class CarrierServer {
       int status = 0;
       waitpid(pid_, &status, 0);
       exit_status_ = status;
-      pid_ = g_server_pid = -1;
+      g_server_pids.erase(pid_);
+      pid_ = -1;
     }
     if (WIFEXITED(exit_status_)) return "exit " + std::to_string(WEXITSTATUS(exit_status_));
     if (WIFSIGNALED(exit_status_)) return "signal " + std::to_string(WTERMSIG(exit_status_));
@@ -266,6 +276,63 @@ Config ParseArgs(int argc, char** argv) {
     usage();
   }
   return c;
+}
+
+// One side of a side-by-side comparison: a client of a server (pid) and a name prefix for
+// the objects it creates.
+struct Side {
+  const char* label;
+  LoadClient* client;
+  pid_t pid;
+  const char* tag;
+};
+
+// GETs of one ConfigMap, then creates, at concurrency 16, the sides taking turns in three
+// rounds (so that both see the same machine load); prints rate, latency and the server CPU
+// per request, then what `what_adds` adds at p50 (the second side minus the first, or the
+// first minus the second).
+void CompareSideBySide(const Config& config, const std::string& cm_path, const std::vector<Side>& sides,
+                       const char* what_adds, bool second_minus_first = true) {
+  constexpr int kRounds = 3;
+  std::printf("%-10s %-26s %10s %10s %10s %18s\n", "request", "setup", "per s", "p50 ms",
+              "p99 ms", "server CPU us/op");
+  for (const std::string what : {"GET", "create"}) {
+    std::vector<LoadResult> results(sides.size());
+    std::vector<double> cpu_seconds(sides.size(), 0);
+    for (int round = 0; round < kRounds; ++round) {
+      for (size_t i = 0; i < sides.size(); ++i) {
+        const Side& side = sides[i];
+        double cpu0 = CpuSeconds(side.pid);
+        LoadResult r = side.client->Run(16, config.get_seconds / kRounds, 0, [&](int64_t n) {
+          if (what == "GET") return HttpRequest{"GET", cm_path + "/get-target", ""};
+          return HttpRequest{"POST", cm_path,
+                             ConfigMapBody(std::string("side-") + side.tag + std::to_string(round) +
+                                               "-" + std::to_string(n),
+                                           config.object_bytes)};
+        }, what == "GET" ? 200 : 201);
+        cpu_seconds[i] += CpuSeconds(side.pid) - cpu0;
+        LoadResult& total = results[i];
+        total.ok += r.ok;
+        total.errors += r.errors;
+        total.seconds += r.seconds;
+        total.latencies_ms.insert(total.latencies_ms.end(), r.latencies_ms.begin(), r.latencies_ms.end());
+        total.error_samples.insert(total.error_samples.end(), r.error_samples.begin(), r.error_samples.end());
+      }
+    }
+    std::vector<double> p50, cpu_us;
+    for (size_t i = 0; i < sides.size(); ++i) {
+      LoadResult& r = results[i];
+      cpu_us.push_back(cpu_seconds[i] * 1e6 / static_cast<double>(std::max<int64_t>(1, r.ok)));
+      p50.push_back(Percentile(r.latencies_ms, 0.5));
+      std::printf("%-10s %-26s %10.0f %10.2f %10.2f %18.0f\n", what.c_str(), sides[i].label, r.rate(),
+                  p50.back(), Percentile(r.latencies_ms, 0.99), cpu_us.back());
+      PrintErrors(what.c_str(), r.error_samples, r.errors);
+    }
+    const double sign = second_minus_first ? 1 : -1;
+    std::printf("  %s adds %.3f ms to a %s at p50 and %.0f us of server CPU\n", what_adds,
+                sign * (p50[1] - p50[0]), what.c_str(), sign * (cpu_us[1] - cpu_us[0]));
+  }
+  std::fflush(stdout);
 }
 
 int Main(int argc, char** argv) {
@@ -370,29 +437,35 @@ int Main(int argc, char** argv) {
                            config.client_threads);
     std::printf("\nwhat RBAC adds (concurrency 16, %.1f s per cell; admission runs in both)\n",
                 config.get_seconds);
-    std::printf("%-10s %-26s %10s %10s %10s %18s\n", "request", "user", "per s", "p50 ms",
-                "p99 ms", "server CPU us/op");
-    for (const char* what : {"GET", "create"}) {
-      double p50[2] = {0, 0};
-      int i = 0;
-      for (LoadClient* who : {&client, &rbac_client}) {
-        const std::string tag = std::string(i == 0 ? "m" : "r") + "-";
-        double cpu0 = CpuSeconds(pid);
-        LoadResult r = who->Run(16, config.get_seconds, 0, [&](int64_t n) {
-          if (std::string(what) == "GET") return HttpRequest{"GET", cm_path + "/get-target", ""};
-          return HttpRequest{"POST", cm_path, ConfigMapBody("rbac-" + tag + std::to_string(n), config.object_bytes)};
-        }, std::string(what) == "GET" ? 200 : 201);
-        double cpu_us = (CpuSeconds(pid) - cpu0) * 1e6 / static_cast<double>(std::max<int64_t>(1, r.ok));
-        p50[i] = Percentile(r.latencies_ms, 0.5);
-        std::printf("%-10s %-26s %10.0f %10.2f %10.2f %18.0f\n", what,
-                    i == 0 ? "system:admin (masters)" : "bench-rbac (RBAC rules)", r.rate(), p50[i],
-                    Percentile(r.latencies_ms, 0.99), cpu_us);
-        PrintErrors(what, r.error_samples, r.errors);
-        ++i;
-      }
-      std::printf("  RBAC evaluation adds %.3f ms to a %s at p50\n", p50[1] - p50[0], what);
-    }
-    std::fflush(stdout);
+    CompareSideBySide(config, cm_path, {{"system:admin (masters)", &client, pid, "m-"},
+                                        {"bench-rbac (RBAC rules)", &rbac_client, pid, "r-"}},
+                      "RBAC evaluation");
+  }
+
+  // What admission adds: the same GETs and creates by system:admin against this server and
+  // against a second one started with every admission plugin that can be disabled turned off
+  // (the RBAC escalation check stays; it only concerns RBAC objects).
+  {
+    std::string bare_dir = dir.path() + "/data-no-admission";
+    mkdir(bare_dir.c_str(), 0755);
+    CarrierServer bare(config.carrier, bare_dir,
+                       {"--disable-admission-plugins",
+                        "NamespaceLifecycle,LimitRanger,ServiceAccount,NodeRestriction,"
+                        "MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota"});
+    LoadClient bare_client(bare.WaitForKubeconfig(), config.client_threads);
+    Connection bare_setup(bare_client);
+    bool bare_ready = test::WaitFor([&] {
+      auto r = bare_setup.Do({"GET", "/readyz", ""});
+      return r.ok() && r->status == 200;
+    }, std::chrono::seconds(60));
+    if (!bare_ready) Die("the second carrier serve did not become ready; its log:\n" + ReadFile(bare.log()));
+    MustDo(bare_setup, {"POST", cm_path, ConfigMapBody("get-target", config.object_bytes)}, 201);
+    std::printf("\nwhat admission adds (concurrency 16, %.1f s per cell; system:admin on both)\n",
+                config.get_seconds);
+    CompareSideBySide(config, cm_path, {{"admission chain on", &client, pid, "a-"},
+                                        {"admission plugins off", &bare_client, bare.pid(), "n-"}},
+                      "admission", /*second_minus_first=*/false);
+    bare.Stop();
   }
 
   // LIST of one namespace holding list_objects ConfigMaps.

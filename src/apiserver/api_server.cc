@@ -1,5 +1,8 @@
 #include "apiserver/api_server.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #include "api/status_json.h"
@@ -18,6 +21,8 @@
 #include "apiserver/request_info.h"
 #include "apiserver/responses.h"
 #include "apiserver/rest_handler.h"
+#include "apiserver/event_ttl_store.h"
+#include "base/metrics.h"
 #include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
@@ -25,6 +30,7 @@
 #include "controllers/deployment_controller.h"
 #include "controllers/garbage_collector.h"
 #include "controllers/job_controller.h"
+#include "controllers/leader_election.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
 #include "controllers/namespace_controller.h"
@@ -63,10 +69,13 @@ UserInfo AnonymousUser() {
 
 class ApiServer::Impl {
  public:
-  // `cache` is the watch cache in front of the backend; everything reads and writes through it.
-  Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> cache, ServingPki pki,
+  // `events_expire` gives Events their TTL in front of the backend; `cache` is the watch cache
+  // over it, which everything reads and writes through.
+  Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> events_expire,
+       std::unique_ptr<storage::Store> cache, ServingPki pki,
        std::shared_ptr<const authn::ClientCertificateAuthenticator> superusers)
       : options_(options),
+        events_expire_(std::move(events_expire)),
         cache_(std::move(cache)),
         store_(*cache_),
         pki_(std::move(pki)),
@@ -89,6 +98,7 @@ class ApiServer::Impl {
   }
 
   Status Start() {
+    CARRIER_RETURN_IF_ERROR(admission_.Disable(options_.disabled_admission_plugins));
     clusters_.SetRootCredentials({pki_.ca, pki_.service_account_key_pem});
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
     http::ServerOptions http_options;
@@ -104,7 +114,7 @@ class ApiServer::Impl {
     server_ = std::move(*server);
     discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
                                              options_.address + ":" + std::to_string(port()));
-    CARRIER_RETURN_IF_ERROR(StartControllers());
+    CARRIER_RETURN_IF_ERROR(RunControllers());
     return WriteKubeconfig(pki_.admin_kubeconfig_file, Url(), pki_.ca.cert_pem, AdminCredentials(),
                            "system:admin");
   }
@@ -118,14 +128,35 @@ class ApiServer::Impl {
   }
   const ServingPki& pki() const { return pki_; }
   void Stop() {
+    if (elector_) elector_->Stop();
     if (controllers_) controllers_->Stop();
     if (server_) server_->Stop();
   }
 
  private:
+  // Alone on its store, this process runs the controllers; replicas sharing an etcd elect
+  // the one that does through the Lease kube-system/carrier-controller-manager in root.
+  Status RunControllers() {
+    if (!options_.store_shared) return StartControllers();
+    controllers::LeaderElectionOptions election;
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    election.identity = std::string(host) + "_" + NewUid();
+    elector_ = std::make_unique<controllers::LeaderElector>(
+        store_, election,
+        [this] {
+          if (Status st = StartControllers(); !st.ok()) {
+            spdlog::error("controllers did not start: {}", st.ToString());
+          }
+        },
+        [this] { controllers_->Stop(); });  // kept until replaced: /metrics reads its queue
+    elector_->Start();
+    return {};
+  }
+
   // The core controllers of every logical cluster, in this process, on the watch cache.
   Status StartControllers() {
-    controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2);
+    controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2, &metrics_);
     controllers_->Add(std::make_unique<controllers::NamespaceController>(store_));
     controllers_->Add(std::make_unique<controllers::GarbageCollector>(store_));
     controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
@@ -312,6 +343,12 @@ class ApiServer::Impl {
         path.rfind("/readyz/", 0) == 0) {
       return ex->Respond(http::Response::Text(200, "ok"));
     }
+    // The process's metrics are the management plane's: served in root only, so a tenant
+    // learns nothing about the others.
+    if (path == "/metrics" && info.cluster == cluster::kRootCluster &&
+        (ex->request().method == "GET" || ex->request().method == "HEAD")) {
+      return ex->Respond(http::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4"));
+    }
     if (path.rfind(kClusterAdminPrefix, 0) == 0 && info.cluster == cluster::kRootCluster) {
       return ServeClusterAdmin(ex, path.substr(kClusterAdminPrefix.size()));
     }
@@ -388,6 +425,8 @@ class ApiServer::Impl {
   }
 
   ApiServerOptions options_;
+  metrics::Registry metrics_;  // outlives everything that reports to it
+  std::unique_ptr<storage::Store> events_expire_;  // declared first: the cache uses it
   std::unique_ptr<storage::Store> cache_;
   storage::Store& store_;
   ServingPki pki_;
@@ -400,6 +439,7 @@ class ApiServer::Impl {
   admission::Chain admission_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<controllers::ControllerManager> controllers_;
+  std::unique_ptr<controllers::LeaderElector> elector_;  // replicas sharing an etcd only
   std::unique_ptr<http::Server> server_;
 };
 
@@ -417,10 +457,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   if (!superusers.ok()) return superusers.status();
   WatchCacheOptions cache_options;
   cache_options.consistent_reads_from_backend = options.store_shared;
-  auto cache = StartWatchCache(store, cache_options);
+  auto events_expire = WithEventTtl(store, options.event_ttl);
+  auto cache = StartWatchCache(*events_expire, cache_options);
   if (!cache.ok()) return cache.status();
   auto impl =
-      std::make_unique<Impl>(options, std::move(*cache), std::move(*pki),
+      std::make_unique<Impl>(options, std::move(events_expire), std::move(*cache), std::move(*pki),
                              std::shared_ptr<const authn::ClientCertificateAuthenticator>(
                                  std::move(*superusers)));
   CARRIER_RETURN_IF_ERROR(impl->Start());

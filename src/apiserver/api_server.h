@@ -5,6 +5,7 @@
 // (authn/request_authenticator.h), authorized (authz/: system:masters, the node authorizer,
 // RBAC) and every write admitted (admission/: built-in plugins and webhooks).
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ struct ApiServerOptions {
   // Requests without credentials are system:anonymous on every path (authorization then
   // decides); otherwise only on /healthz, /livez, /readyz and /version.
   bool anonymous_auth = false;
+  // Events are deleted this long after their last write (kube-apiserver's --event-ttl).
+  std::chrono::seconds event_ttl{3600};
+  // Admission plugins turned off by name (NamespaceLifecycle, LimitRanger, ...), as
+  // kube-apiserver's --disable-admission-plugins.
+  std::vector<std::string> disabled_admission_plugins;
   // Who may impersonate what (Impersonate-* headers). Unset: members of system:masters.
   authn::ImpersonationAuthorizer impersonation_authorizer;
 };

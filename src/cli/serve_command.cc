@@ -120,6 +120,15 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--etcd-cafile", flags->store.etcd_ca_file, "CA bundle for etcd TLS");
   serve->add_option("--etcd-certfile", flags->store.etcd_cert_file, "Client certificate for etcd");
   serve->add_option("--etcd-keyfile", flags->store.etcd_key_file, "Client key for etcd");
+  serve->add_option_function<int64_t>(
+            "--event-ttl",
+            [flags](int64_t seconds) { flags->api.event_ttl = std::chrono::seconds(seconds); },
+            "Seconds an Event is kept after its last write")
+      ->default_val(3600)
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--disable-admission-plugins", flags->api.disabled_admission_plugins,
+                    "Admission plugins to turn off (comma separated), e.g. LimitRanger,ResourceQuota")
+      ->delimiter(',');
   serve->add_option("--registry-listen", flags->registry_listen,
                     "Also serve the OCI mirror registry on HOST:PORT (e.g. 0.0.0.0:5000; port 0 "
                     "picks one); off when empty");

@@ -34,12 +34,33 @@ std::optional<ObjectRef> ParseObjectKey(std::string_view key) {
   return ref;
 }
 
-ControllerManager::ControllerManager(storage::Store& store, int workers)
-    : store_(store), worker_count_(workers) {}
+ControllerManager::ControllerManager(storage::Store& store, int workers,
+                                     metrics::Registry* registry)
+    : store_(store),
+      worker_count_(workers),
+      registry_(registry),
+      queue_(registry, "controllers") {
+  if (registry_) {
+    work_duration_ = registry_->HistogramOf(
+        "workqueue_work_duration_seconds",
+        "How long in seconds processing an item from workqueue takes.",
+        metrics::ExponentialBuckets(1e-8, 10, 10), "name", "controllers");
+  }
+}
 
 ControllerManager::~ControllerManager() { Stop(); }
 
 void ControllerManager::Add(std::unique_ptr<Controller> controller) {
+  if (registry_) {
+    const std::string name(controller->name());
+    metrics_.push_back(
+        {registry_->HistogramOf("carrier_controller_reconcile_duration_seconds",
+                                "How long in seconds one reconcile of a controller takes.",
+                                metrics::ExponentialBuckets(1e-5, 4, 12), "controller", name),
+         registry_->CounterOf("carrier_controller_reconcile_errors_total",
+                              "Reconciles that failed and were retried with backoff.",
+                              "controller", name)});
+  }
   controllers_.push_back(std::move(controller));
 }
 
@@ -140,6 +161,12 @@ void ControllerManager::Work() {
     Status st = controllers_[index]->Reconcile(key, requeue_after);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
+    if (registry_) {
+      const double seconds = std::chrono::duration<double>(took).count();
+      work_duration_->Observe(seconds);
+      metrics_[index].reconcile->Observe(seconds);
+      if (!st.ok()) metrics_[index].errors->Add();
+    }
     if (took > kSlowReconcile) {
       spdlog::warn("controller {}: reconciling {} took {} ms", controllers_[index]->name(), key,
                    took.count());

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/metrics.h"
 #include "base/status.h"
 #include "controllers/work_queue.h"
 #include "storage/store.h"
@@ -54,7 +55,9 @@ class Controller {
 
 class ControllerManager {
  public:
-  ControllerManager(storage::Store& store, int workers);
+  // With `registry`, the queue's workqueue_* metrics (name "controllers") and per controller
+  // carrier_controller_reconcile_duration_seconds and carrier_controller_reconcile_errors_total.
+  ControllerManager(storage::Store& store, int workers, metrics::Registry* registry = nullptr);
   ~ControllerManager();  // Stop()
 
   void Add(std::unique_ptr<Controller> controller);  // before Start
@@ -72,7 +75,14 @@ class ControllerManager {
 
   storage::Store& store_;
   const int worker_count_;
+  metrics::Registry* registry_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  struct ControllerMetrics {
+    metrics::Histogram* reconcile = nullptr;
+    metrics::Counter* errors = nullptr;
+  };
+  std::vector<ControllerMetrics> metrics_;  // per controller, when registry_ is set
+  metrics::Histogram* work_duration_ = nullptr;
   WorkQueue queue_;  // keys "<controller index>|<key>"
   std::unique_ptr<storage::Watch> watch_;
   std::mutex watch_mu_;

@@ -7,6 +7,7 @@
 #include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/object_meta.h"
 #include "controllers/cron_schedule.h"
+#include "controllers/event_recorder.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "controllers/workload.h"
@@ -61,27 +62,6 @@ json::object JobReference(const json::object& job) {
           {"namespace", apiserver::MetaString(job, "namespace")},
           {"name", apiserver::MetaString(job, "name")},
           {"uid", apiserver::MetaString(job, "uid")}};
-}
-
-// Warnings about a bad spec are recorded once per CronJob and message (Kubernetes' recorder
-// counts repeats; a reconcile after every write would otherwise add one each time).
-Status WarnOnce(storage::Store& store, const std::string& cluster, const json::object& cj,
-                std::string_view reason, const std::string& message) {
-  storage::ListOptions list;
-  list.range = storage::KeyRange::Prefix(
-      StoreKey(cluster, BuiltInType("", "events"), apiserver::MetaString(cj, "namespace"), ""));
-  auto events = store.List(list);
-  if (!events.ok()) return events.status();
-  const std::string uid(apiserver::MetaString(cj, "uid"));
-  for (const auto& kv : events->kvs) {
-    if (kv.value.find(uid) == std::string::npos) continue;
-    auto ev = apiserver::DecodeStored(kv.value, kv.mod_revision);
-    if (ev.ok() && StringAt(ObjectAt(&*ev, "involvedObject"), "uid") == uid &&
-        StringAt(&*ev, "reason") == reason && StringAt(&*ev, "message") == message) {
-      return {};
-    }
-  }
-  return workload::RecordEvent(store, cluster, cj, "Warning", reason, message, kComponent);
 }
 
 json::object NewJob(const json::object& cj, const std::string& job_name, const std::string& ns,
@@ -224,11 +204,13 @@ Status CronJobController::Reconcile(const std::string& key, std::chrono::millise
   auto schedule = CronSchedule::Parse(schedule_text);
   auto zone = zone_name.empty() ? Result<TimeZone>(TimeZone::Utc()) : Zone(zone_name);
   if (!BoolAt(spec, "suspend") && !schedule.ok()) {
-    schedule_error = WarnOnce(store_, cluster, cj, "UnparseableSchedule",
-                              "unparseable schedule: \"" + schedule_text + "\" : " + schedule.status().message());
+    schedule_error = RecordEvent(
+        store_, cluster, cj, "Warning", "UnparseableSchedule",
+        "unparseable schedule: \"" + schedule_text + "\" : " + schedule.status().message(), {kComponent, ""});
   } else if (!BoolAt(spec, "suspend") && !zone.ok()) {
-    schedule_error = WarnOnce(store_, cluster, cj, "UnknownTimeZone",
-                              "invalid timeZone: \"" + zone_name + "\": " + zone.status().message());
+    schedule_error = RecordEvent(
+        store_, cluster, cj, "Warning", "UnknownTimeZone",
+        "invalid timeZone: \"" + zone_name + "\": " + zone.status().message(), {kComponent, ""});
   } else if (!BoolAt(spec, "suspend")) {
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch());
@@ -255,8 +237,8 @@ Status CronJobController::Reconcile(const std::string& key, std::chrono::millise
         const std::string job_key = StoreKey(cluster, job_type, ns, job_name);
         Status st = CreateObject(store_, job_key, NewJob(cj, job_name, ns, Rfc3339In(*scheduled, *zone)));
         if (!st.ok() && st.code() != Code::kAlreadyExists) {
-          (void)workload::RecordEvent(store_, cluster, cj, "Warning", "FailedCreate",
-                                      "Error creating job: " + st.message(), kComponent);
+          (void)RecordEvent(store_, cluster, cj, "Warning", "FailedCreate",
+                                      "Error creating job: " + st.message(), {kComponent, ""});
           return st;
         }
         auto created = GetObject(store_, job_key);
@@ -288,7 +270,7 @@ Status CronJobController::Reconcile(const std::string& key, std::chrono::millise
     if (!st.ok() && st.code() != Code::kConflict) return st;  // a newer version requeues itself
   }
   for (const auto& [reason, message] : events) {
-    (void)workload::RecordEvent(store_, cluster, cj, "Normal", reason, message, kComponent);
+    (void)RecordEvent(store_, cluster, cj, "Normal", reason, message, {kComponent, ""});
   }
   return schedule_error;
 }

@@ -8,6 +8,7 @@
 #include "apiserver/authn/bootstrap_token.h"
 #include "apiserver/batch_defaults.h"
 #include "apiserver/object_meta.h"
+#include "controllers/event_recorder.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "controllers/workload.h"
@@ -447,10 +448,10 @@ Status JobController::Reconcile(const std::string& key, std::chrono::millisecond
     if (!st.ok() && st.code() != Code::kConflict) return st;  // a newer version requeues itself
   }
   if (!fail_reason.empty()) {
-    (void)workload::RecordEvent(store_, cluster, job, "Warning", fail_reason, fail_message, kComponent);
+    (void)RecordEvent(store_, cluster, job, "Warning", fail_reason, fail_message, {kComponent, ""});
   }
   for (const auto& [reason, message] : events) {
-    (void)workload::RecordEvent(store_, cluster, job, "Normal", reason, message, kComponent);
+    (void)RecordEvent(store_, cluster, job, "Normal", reason, message, {kComponent, ""});
   }
   return {};  // a finished Job's status write queues it again for ttlSecondsAfterFinished
 }

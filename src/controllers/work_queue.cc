@@ -13,7 +13,27 @@ std::chrono::milliseconds Backoff(size_t failures) {
   return std::chrono::milliseconds(std::min(ms, kMaxMs));
 }
 
-WorkQueue::WorkQueue() : timer_([this] { TimerLoop(); }) {}
+WorkQueue::WorkQueue(metrics::Registry* registry, const std::string& name) {
+  if (registry != nullptr) {
+    adds_ = registry->CounterOf("workqueue_adds_total", "Total number of adds handled by workqueue",
+                                "name", name);
+    retries_ = registry->CounterOf("workqueue_retries_total",
+                                   "Total number of retries handled by workqueue", "name", name);
+    queue_duration_ = registry->HistogramOf(
+        "workqueue_queue_duration_seconds",
+        "How long in seconds an item stays in workqueue before being requested.",
+        metrics::ExponentialBuckets(1e-8, 10, 10), "name", name);
+    registry->Gauge("workqueue_depth", "Current depth of workqueue",
+                    [this] { return static_cast<double>(Length()); }, "name", name);
+  }
+  timer_ = std::thread([this] { TimerLoop(); });  // after the members it reads are set
+}
+
+void WorkQueue::PushLocked(const std::string& key) {
+  queue_.push_back(key);
+  if (queue_duration_) queued_at_[key] = std::chrono::steady_clock::now();
+  ready_.notify_one();
+}
 
 WorkQueue::~WorkQueue() {
   ShutDown();
@@ -24,9 +44,9 @@ void WorkQueue::Add(const std::string& key) {
   std::lock_guard lock(mu_);
   if (shutting_down_ || dirty_.count(key)) return;
   dirty_.insert(key);
+  if (adds_) adds_->Add();
   if (processing_.count(key)) return;  // requeued by Done
-  queue_.push_back(key);
-  ready_.notify_one();
+  PushLocked(key);
 }
 
 void WorkQueue::AddAfter(const std::string& key, std::chrono::milliseconds delay) {
@@ -43,6 +63,7 @@ void WorkQueue::AddRateLimited(const std::string& key) {
     std::lock_guard lock(mu_);
     failures = ++failures_[key];
   }
+  if (retries_) retries_->Add();
   AddAfter(key, Backoff(failures));
 }
 
@@ -57,6 +78,11 @@ std::optional<std::string> WorkQueue::Get() {
   if (queue_.empty()) return std::nullopt;
   std::string key = std::move(queue_.front());
   queue_.pop_front();
+  if (auto it = queued_at_.find(key); it != queued_at_.end()) {
+    queue_duration_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second).count());
+    queued_at_.erase(it);
+  }
   dirty_.erase(key);
   processing_.insert(key);
   return key;
@@ -65,10 +91,7 @@ std::optional<std::string> WorkQueue::Get() {
 void WorkQueue::Done(const std::string& key) {
   std::lock_guard lock(mu_);
   processing_.erase(key);
-  if (dirty_.count(key) && !shutting_down_) {
-    queue_.push_back(key);
-    ready_.notify_one();
-  }
+  if (dirty_.count(key) && !shutting_down_) PushLocked(key);
 }
 
 void WorkQueue::ShutDown() {
@@ -100,10 +123,8 @@ void WorkQueue::TimerLoop() {
       delayed_.erase(delayed_.begin());
       if (!dirty_.count(key)) {
         dirty_.insert(key);
-        if (!processing_.count(key)) {
-          queue_.push_back(key);
-          ready_.notify_one();
-        }
+        if (adds_) adds_->Add();
+        if (!processing_.count(key)) PushLocked(key);
       }
     }
     if (delayed_.empty()) {

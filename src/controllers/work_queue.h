@@ -4,6 +4,9 @@
 // is done (never by two workers at once); a failed key comes back after an exponential
 // backoff (5 ms doubling up to 1000 s) until it succeeds. One queue serves every logical
 // cluster: keys name the cluster. Delayed adds share one timer thread per queue.
+// With a metrics registry it reports Kubernetes' workqueue metrics for its name:
+// workqueue_depth, workqueue_adds_total, workqueue_retries_total and
+// workqueue_queue_duration_seconds (workqueue_work_duration_seconds is its user's to observe).
 
 #include <chrono>
 #include <condition_variable>
@@ -16,11 +19,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/metrics.h"
+
 namespace carrier::controllers {
 
 class WorkQueue {
  public:
-  WorkQueue();
+  // `registry` may be null (no metrics).
+  explicit WorkQueue(metrics::Registry* registry = nullptr, const std::string& name = "");
   ~WorkQueue();  // ShutDown()
 
   void Add(const std::string& key);
@@ -41,6 +47,12 @@ class WorkQueue {
 
  private:
   void TimerLoop();
+  void PushLocked(const std::string& key);  // to the back of queue_, noting when
+
+  metrics::Counter* adds_ = nullptr;
+  metrics::Counter* retries_ = nullptr;
+  metrics::Histogram* queue_duration_ = nullptr;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> queued_at_;
 
   mutable std::mutex mu_;
   std::condition_variable ready_;

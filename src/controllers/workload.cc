@@ -7,7 +7,6 @@
 #include "api/json_decode.h"
 #include "apiserver/object_meta.h"
 #include "controllers/json_fields.h"
-#include "controllers/objects.h"
 
 namespace carrier::controllers {
 
@@ -69,32 +68,6 @@ std::string RandomSuffix(size_t n) {
     out += kAlphabet[b % kAlphabet.size()];
   }
   return out;
-}
-
-Status RecordEvent(storage::Store& store, const std::string& cluster, const json::object& involved,
-                   std::string_view type, std::string_view reason, const std::string& message,
-                   std::string_view component) {
-  const std::string ns(apiserver::MetaString(involved, "namespace"));
-  const std::string name = std::string(apiserver::MetaString(involved, "name")) + "." + RandomSuffix(10);
-  const std::string now = apiserver::Rfc3339(std::chrono::system_clock::now());
-  json::object event{
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", json::object{{"name", name}, {"namespace", ns}}},
-      {"involvedObject", json::object{{"apiVersion", StringAt(&involved, "apiVersion")},
-                                      {"kind", StringAt(&involved, "kind")},
-                                      {"namespace", ns},
-                                      {"name", apiserver::MetaString(involved, "name")},
-                                      {"uid", apiserver::MetaString(involved, "uid")}}},
-      {"reason", reason},
-      {"message", message},
-      {"type", type},
-      {"source", json::object{{"component", component}}},
-      {"reportingComponent", component},
-      {"firstTimestamp", now},
-      {"lastTimestamp", now},
-      {"count", 1}};
-  return CreateObject(store, StoreKey(cluster, BuiltInType("", "events"), ns, name), std::move(event));
 }
 
 }  // namespace workload

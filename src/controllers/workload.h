@@ -9,9 +9,6 @@
 #include <string_view>
 #include <utility>
 
-#include "base/status.h"
-#include "storage/store.h"
-
 namespace carrier::controllers {
 
 namespace workload {
@@ -26,12 +23,6 @@ boost::json::object ControllerRef(const boost::json::object& owner, std::string_
                                   std::string_view kind);
 // Lower-case alphanumerics as Kubernetes' generated name suffixes use.
 std::string RandomSuffix(size_t n);
-// Records a core/v1 Event about `involved` (a stored object: apiVersion, kind, metadata) in
-// its namespace, reported by `component` (e.g. "job-controller"); `type` Normal or Warning.
-Status RecordEvent(storage::Store& store, const std::string& cluster,
-                   const boost::json::object& involved, std::string_view type,
-                   std::string_view reason, const std::string& message,
-                   std::string_view component);
 }  // namespace workload
 
 }  // namespace carrier::controllers

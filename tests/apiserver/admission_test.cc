@@ -89,6 +89,19 @@ TEST_F(AdmissionTest, NamespaceLifecycle) {
   EXPECT_FALSE(chain.Run(del));
 }
 
+TEST_F(AdmissionTest, PluginsCanBeDisabledByName) {
+  auto pod = Obj(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}]}})");
+  ASSERT_TRUE(Create("", "pods", "missing", pod, admin));
+  ASSERT_TRUE(chain.Disable({"NamespaceLifecycle", "ServiceAccount"}).ok());
+  EXPECT_FALSE(Create("", "pods", "missing", pod, admin));
+
+  Status unknown = chain.Disable({"NoSuchPlugin"});
+  EXPECT_EQ(unknown.code(), Code::kInvalidArgument);
+  EXPECT_NE(unknown.message().find("LimitRanger"), std::string::npos) << unknown.message();
+  // Escalation prevention belongs to RBAC and stays on.
+  EXPECT_EQ(chain.Disable({"RBACEscalation"}).code(), Code::kInvalidArgument);
+}
+
 TEST_F(AdmissionTest, ServiceAccountDefaultsAndMustExist) {
   auto pod = Obj(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}]}})");
   EXPECT_FALSE(Create("", "pods", "default", pod, admin));

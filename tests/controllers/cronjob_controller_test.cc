@@ -9,7 +9,6 @@
 #include "apiserver/object_meta.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::controllers {
@@ -28,14 +27,7 @@ std::string Time(int64_t s) {
 
 class CronJobControllerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
-    controller_ = std::make_unique<CronJobController>(*store_);
-  }
+  void SetUp() override { controller_ = std::make_unique<CronJobController>(*store_); }
 
   std::string Key(const char* resource, const std::string& name) const {
     return StoreKey("root", BuiltInType("batch", resource), "default", name);
@@ -108,8 +100,7 @@ class CronJobControllerTest : public ::testing::Test {
     return reasons;
   }
 
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
   std::unique_ptr<CronJobController> controller_;
 };
 
@@ -185,7 +176,7 @@ TEST_F(CronJobControllerTest, HistoryLimitsDeleteTheOldestFinishedJobs) {
   EXPECT_EQ(ArrayAt(ObjectAt(&cj, "status"), "active")->size(), 1u);
 }
 
-TEST_F(CronJobControllerTest, BadSchedulesAndZonesAreReportedOnce) {
+TEST_F(CronJobControllerTest, BadSchedulesAndZonesAreWarnedAboutOnce) {
   CreateCronJob(json::object{{"schedule", "61 * * * *"}}, 600);
   EXPECT_EQ(Sync(), 0ms);
   Sync();

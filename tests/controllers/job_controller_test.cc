@@ -10,7 +10,6 @@
 #include "apiserver/object_meta.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::controllers {
@@ -21,14 +20,7 @@ using namespace std::chrono_literals;
 
 class JobControllerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
-    controller_ = std::make_unique<JobController>(*store_);
-  }
+  void SetUp() override { controller_ = std::make_unique<JobController>(*store_); }
 
   std::string JobKey() const { return StoreKey("root", BuiltInType("batch", "jobs"), "default", "work"); }
 
@@ -94,8 +86,7 @@ class JobControllerTest : public ::testing::Test {
     return job ? IntAt(ObjectAt(&*job, "status"), field, 0) : -1;
   }
 
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
   std::unique_ptr<JobController> controller_;
 };
 

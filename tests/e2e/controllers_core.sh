@@ -77,4 +77,17 @@ kc() { k --server "$SERVER/clusters/tenant-c" "$@"; }
 wait_for 20 kc -n default get sa default
 expect_eq "a new cluster's namespaces have their service account" "default" \
   "$(kc -n kube-system get sa default -o jsonpath='{.metadata.name}' 2>&1)"
+
+# Queue depth and reconcile latency, in root's /metrics only.
+metrics=$(k get --raw /metrics)
+expect_contains "queue depth" 'workqueue_depth{name="controllers"}' "$metrics"
+expect_contains "queue adds" 'workqueue_adds_total{name="controllers"}' "$metrics"
+namespace_reconciles=$(echo "$metrics" |
+  sed -n 's/^carrier_controller_reconcile_duration_seconds_count{controller="namespace"} //p')
+if [ "${namespace_reconciles:-0}" -gt 0 ]; then
+  echo "ok: reconcile latency of the namespace controller ($namespace_reconciles reconciles)"
+else
+  fail "no namespace controller reconciles in /metrics"
+fi
+expect_contains "a tenant does not see the process's metrics" "NotFound" "$(k get --raw /clusters/tenant-c/metrics 2>&1)"
 finish

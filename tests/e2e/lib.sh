@@ -42,21 +42,48 @@ wait_for() {
 }
 
 # start_carrier <carrier binary> [serve flags...]: starts `carrier serve` on an ephemeral
-# port with a fresh data dir and sets KUBECONFIG. The port comes from the kubeconfig it writes.
+# port with a fresh data dir ($E2E_TMP/data, or $E2E_TMP/<CARRIER_NAME>) and sets KUBECONFIG,
+# CARRIER_DATA and CARRIER_PID; its log is <data dir>/../<name>.log ($E2E_TMP/serve.log for
+# the default). The port comes from the kubeconfig it writes.
 start_carrier() {
   local bin=$1
   shift
-  CARRIER_DATA="$E2E_TMP/data"
+  local name=${CARRIER_NAME:-data}
+  local log="$E2E_TMP/serve.log"
+  [ "$name" = data ] || log="$E2E_TMP/$name.log"
+  CARRIER_DATA="$E2E_TMP/$name"
   mkdir -p "$CARRIER_DATA"
-  "$bin" serve --data-dir "$CARRIER_DATA" --port 0 "$@" >"$E2E_TMP/serve.log" 2>&1 &
+  "$bin" serve --data-dir "$CARRIER_DATA" --port 0 "$@" >"$log" 2>&1 &
   E2E_PIDS+=($!)
   CARRIER_PID=$!
   if ! wait_for 30 test -s "$CARRIER_DATA/admin.kubeconfig"; then
-    cat "$E2E_TMP/serve.log" >&2
+    cat "$log" >&2
     echo "carrier serve did not start" >&2
     exit 1
   fi
   export KUBECONFIG="$CARRIER_DATA/admin.kubeconfig"
+}
+
+# start_etcd: an etcd on free loopback ports, stopped on exit; sets ETCD_ENDPOINT.
+start_etcd() {
+  local port peer
+  port=$(free_port)
+  peer=$(free_port)
+  etcd --name e2e --data-dir "$E2E_TMP/etcd" \
+    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "e2e=http://127.0.0.1:$peer" >"$E2E_TMP/etcd.log" 2>&1 &
+  E2E_PIDS+=($!)
+  ETCD_ENDPOINT="http://127.0.0.1:$port"
+  if ! wait_for 30 curl -sf "$ETCD_ENDPOINT/health"; then
+    cat "$E2E_TMP/etcd.log" >&2
+    echo "etcd did not start" >&2
+    exit 1
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 finish() {

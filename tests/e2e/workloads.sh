@@ -86,6 +86,19 @@ wait_for 20 sh -c "\"$KUBECTL\" get pod huge -o jsonpath='{.status.conditions[0]
 expect_contains "unschedulable" "0/2 nodes are available: 2 Insufficient cpu." \
   "$(k get pod huge -o jsonpath='{.status.conditions[0].message}')"
 
+# The imperative commands.
+k create deployment hello --image=registry.example.com/hello:1 --replicas=3 >/dev/null
+expect_contains "create deployment --replicas=3" "successfully rolled out" \
+  "$(k rollout status deployment/hello --timeout=60s 2>&1)"
+expect_eq "three pods of hello" "3" "$(k get deploy hello -o jsonpath='{.status.availableReplicas}')"
+k rollout restart deployment/hello >/dev/null
+expect_contains "rollout restart" "successfully rolled out" \
+  "$(k rollout status deployment/hello --timeout=90s 2>&1)"
+expect_eq "restart made a second ReplicaSet" "2" "$(k get rs -l app=hello --no-headers | wc -l | tr -d ' ')"
+expect_eq "the restarted pods carry the annotation" "3" \
+  "$(k get pods -l app=hello -o jsonpath='{range .items[*]}{.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}{"\n"}{end}' | grep -c .)"
+k delete deployment hello >/dev/null
+
 k delete deployment web >/dev/null
 expect_eq "the ReplicaSets are collected" "0" \
   "$(k wait --for=delete rs -l app=web --timeout=30s >/dev/null 2>&1; echo $?)"

@@ -1,11 +1,16 @@
 #pragma once
-// Helpers shared by the SQLite store tests: a scratch directory removed afterwards.
+// Helpers shared by the tests that need a real store: a scratch directory removed
+// afterwards, and a SQLite store opened in one.
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
+
+#include "storage/sqlite/sqlite_store.h"
 
 namespace carrier::storage::testing {
 
@@ -28,6 +33,27 @@ class ScratchDir {
 
  private:
   std::string path_;
+};
+
+// A SQLite store (defaults, automatic compaction included) in its own scratch directory.
+class ScratchStore {
+ public:
+  ScratchStore() {
+    SqliteOptions options;
+    options.path = dir_.File("store.db");
+    auto store = OpenSqliteStore(options);
+    if (!store.ok()) {
+      ADD_FAILURE() << "open the scratch store: " << store.status().ToString();
+      return;
+    }
+    store_ = std::move(*store);
+  }
+  Store& operator*() { return *store_; }
+  Store* operator->() { return store_.get(); }
+
+ private:
+  ScratchDir dir_;
+  std::unique_ptr<Store> store_;
 };
 
 }  // namespace carrier::storage::testing

@@ -1,5 +1,7 @@
 #include "apiserver/admission/admission.h"
 
+#include <algorithm>
+
 namespace carrier::apiserver::admission {
 
 std::string_view OperationName(Operation op) {
@@ -12,6 +14,24 @@ std::string_view OperationName(Operation op) {
       return "DELETE";
   }
   return "";
+}
+
+Status Chain::Disable(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    auto it = std::find_if(plugins_.begin(), plugins_.end(),
+                           [&](const auto& p) { return p->name() == name && p->can_be_disabled(); });
+    if (it == plugins_.end()) {
+      std::string known;
+      for (const auto& p : plugins_) {
+        if (!p->can_be_disabled()) continue;
+        known += (known.empty() ? "" : ", ") + std::string(p->name());
+      }
+      return Status(Code::kInvalidArgument,
+                    "unknown admission plugin \"" + name + "\" (plugins that can be disabled: " + known + ")");
+    }
+    plugins_.erase(it);
+  }
+  return {};
 }
 
 std::optional<api::ApiError> Chain::Run(Request& request) const {

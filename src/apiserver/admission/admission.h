@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/status_json.h"
+#include "base/status.h"
 #include "apiserver/resource_catalog.h"
 #include "apiserver/user_info.h"
 
@@ -55,11 +56,17 @@ class Plugin {
     (void)request;
     return std::nullopt;
   }
+  // False for checks that are part of authorization rather than policy (RBAC escalation
+  // prevention), which Kubernetes does not let an operator turn off.
+  virtual bool can_be_disabled() const { return true; }
 };
 
 class Chain {
  public:
   void Add(std::unique_ptr<Plugin> plugin) { plugins_.push_back(std::move(plugin)); }
+  // Removes the named plugins (kube-apiserver's --disable-admission-plugins). kInvalidArgument
+  // naming the known plugins for a name no plugin has or one that cannot be turned off.
+  Status Disable(const std::vector<std::string>& names);
   // Runs every plugin's Admit, then every Validate; the first error stops the chain.
   std::optional<api::ApiError> Run(Request& request) const;
 

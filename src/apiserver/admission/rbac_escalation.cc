@@ -35,6 +35,7 @@ class RbacEscalation : public Plugin {
  public:
   explicit RbacEscalation(authz::Authorizer& a) : authz_(a) {}
   std::string_view name() const override { return "RBACEscalation"; }
+  bool can_be_disabled() const override { return false; }
 
   std::optional<api::ApiError> Validate(const Request& r) override {
     if (!r.type || r.type->group != "rbac.authorization.k8s.io" || !r.object || !r.user ||
