@@ -105,6 +105,35 @@ ALIASES = {("autoscaling", "v2beta2"): "v2"}
 NAME_RE = re.compile(r"^([A-Z][a-z]+)?(V\d+(?:(?:alpha|beta)\d+)?)([A-Z].*)$")
 
 
+# Fields Kubernetes added after the python3-kubernetes release (22.x: Kubernetes 1.22) that
+# Carrier's controllers and defaulting use; kubectl validates bodies against the schemas, so a
+# field missing here is refused before it reaches the server.
+BATCH = "io.k8s.api.batch.v1."
+NEWER_FIELDS = {
+    BATCH + "CronJobSpec": {
+        "timeZone": {"type": "string",
+                     "description": "The IANA time zone of the schedule; UTC when unset."},
+    },
+    BATCH + "JobSpec": {
+        "podReplacementPolicy": {"type": "string",
+                                 "description": "When failed pods are replaced: "
+                                                "TerminatingOrFailed or Failed."},
+        "backoffLimitPerIndex": {"type": "integer", "format": "int32"},
+        "maxFailedIndexes": {"type": "integer", "format": "int32"},
+        "managedBy": {"type": "string"},
+        "podFailurePolicy": {"type": "object"},
+        "successPolicy": {"type": "object"},
+    },
+    BATCH + "JobStatus": {
+        "ready": {"type": "integer", "format": "int32",
+                  "description": "The number of active pods that are Ready."},
+        "terminating": {"type": "integer", "format": "int32",
+                        "description": "The number of pods being deleted."},
+        "failedIndexes": {"type": "string"},
+    },
+}
+
+
 def package(group, version):
     if group == "apiextensions.k8s.io":
         return "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions." + version + "."
@@ -302,6 +331,10 @@ def main():
         text = text.replace(src_pkg, dst_pkg)
         text = text.replace('"version": "%s"' % version, '"version": "%s"' % target)
         definitions.update(json.loads(text))
+
+    for name, fields in NEWER_FIELDS.items():
+        for field, schema in fields.items():
+            definitions[name]["properties"].setdefault(field, schema)
 
     definitions[INTSTR] = {"type": "string", "format": "int-or-string"}
     definitions[QUANTITY] = {"type": "string"}

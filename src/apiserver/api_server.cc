@@ -27,10 +27,12 @@
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
 #include "controllers/daemonset_controller.h"
+#include "controllers/cronjob_controller.h"
 #include "controllers/deployment_controller.h"
 #include "controllers/disruption_controller.h"
 #include "controllers/endpoints_controller.h"
 #include "controllers/garbage_collector.h"
+#include "controllers/job_controller.h"
 #include "controllers/leader_election.h"
 #include "controllers/replicaset_controller.h"
 #include "controllers/scheduler.h"
@@ -167,6 +169,8 @@ class ApiServer::Impl {
     controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
     controllers_->Add(std::make_unique<controllers::StatefulSetController>(store_));
     controllers_->Add(std::make_unique<controllers::DaemonSetController>(store_));
+    controllers_->Add(std::make_unique<controllers::JobController>(store_));
+    controllers_->Add(std::make_unique<controllers::CronJobController>(store_));
     controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
     controllers_->Add(std::make_unique<controllers::NodeLifecycleController>(
         store_, options_.node_monitor_grace_period));

@@ -18,6 +18,7 @@
 #include "api/validation.h"
 #include "api/yaml_json.h"
 #include "apiserver/admission/admission.h"
+#include "apiserver/batch_defaults.h"
 #include "apiserver/crd_strategy.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/eviction.h"
@@ -815,6 +816,10 @@ class RestHandlerImpl {
       json::value& status = obj["status"];
       if (!status.is_object()) status = json::object();
       if (!status.get_object().contains("phase")) status.get_object()["phase"] = "Pending";
+    } else if (type.group == "batch" && type.resource == "jobs") {
+      DefaultJob(obj);
+    } else if (type.group == "batch" && type.resource == "cronjobs") {
+      DefaultCronJob(obj);
     }
   }
 

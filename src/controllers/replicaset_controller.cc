@@ -14,18 +14,6 @@ namespace carrier::controllers {
 
 namespace json = boost::json;
 
-
-namespace {
-
-// Deletion preference: unscheduled, then pending, then unready, then the newest.
-int DeletionRank(const json::object& pod) {
-  if (StringAt(ObjectAt(&pod, "spec"), "nodeName").empty()) return 0;
-  if (StringAt(ObjectAt(&pod, "status"), "phase") != "Running") return 1;
-  return workload::PodReady(pod) ? 3 : 2;
-}
-
-}  // namespace
-
 void ReplicaSetController::OnChange(const Change& change, std::vector<std::string>& keys) {
   const ObjectRef& ref = change.ref;
   if (ref.group == "apps" && ref.resource == "replicasets" && change.type == Change::Type::kPut) {
@@ -118,7 +106,7 @@ Status ReplicaSetController::Reconcile(const std::string& key, std::chrono::mill
     }
   } else if (diff < 0) {
     std::stable_sort(active.begin(), active.end(), [](const StoredObject& x, const StoredObject& y) {
-      return DeletionRank(*x.object) < DeletionRank(*y.object);
+      return workload::DeletionRank(*x.object) < workload::DeletionRank(*y.object);
     });
     for (int64_t i = 0; i < -diff; ++i) {
       Status st = DeleteObject(store_, active[static_cast<size_t>(i)]);

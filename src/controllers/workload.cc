@@ -87,6 +87,12 @@ bool PodAvailable(const json::object& pod, int64_t min_ready_seconds, std::chron
   return false;
 }
 
+int DeletionRank(const json::object& pod) {
+  if (StringAt(ObjectAt(&pod, "spec"), "nodeName").empty()) return 0;
+  if (StringAt(ObjectAt(&pod, "status"), "phase") != "Running") return 1;
+  return PodReady(pod) ? 3 : 2;
+}
+
 json::object ControllerRef(const json::object& owner, std::string_view api_version,
                            std::string_view kind) {
   return {{"apiVersion", api_version},

@@ -33,6 +33,8 @@ const boost::json::object* TolerationFor(const boost::json::array* tolerations,
 // Ready for at least `min_ready_seconds` (by the Ready condition's lastTransitionTime). When
 // ready but not yet long enough, `recheck` is lowered to the time left.
 bool PodAvailable(const boost::json::object& pod, int64_t min_ready_seconds, std::chrono::milliseconds& recheck);
+// Which surplus pod goes first (lower first): unscheduled, then pending, then unready.
+int DeletionRank(const boost::json::object& pod);
 // A controller ownerReference to `owner` (apiVersion/kind given).
 boost::json::object ControllerRef(const boost::json::object& owner, std::string_view api_version,
                                   std::string_view kind);
