@@ -34,6 +34,13 @@ json::object ResourceList(const std::vector<ResourceType>& types, const std::str
                                        {"kind", t.kind},
                                        {"verbs", json::array{"get", "patch", "update"}}});
     }
+    for (const auto& sub : t.subresources) {
+      resources.push_back(json::object{{"name", t.resource + "/" + sub},
+                                       {"singularName", ""},
+                                       {"namespaced", t.namespaced},
+                                       {"kind", t.kind},
+                                       {"verbs", json::array{"get", "patch", "update"}}});
+    }
     if (t.has_scale) {
       resources.push_back(json::object{{"name", t.resource + "/scale"},
                                        {"singularName", ""},
@@ -72,6 +79,11 @@ json::object AggregatedResource(const ResourceType& t) {
   }
   if (t.has_status) {
     subresources.push_back(json::object{{"subresource", "status"},
+                                        {"responseKind", Kind(t.group, t.version, t.kind)},
+                                        {"verbs", sub_verbs}});
+  }
+  for (const auto& sub : t.subresources) {
+    subresources.push_back(json::object{{"subresource", sub},
                                         {"responseKind", Kind(t.group, t.version, t.kind)},
                                         {"verbs", sub_verbs}});
   }

@@ -38,6 +38,9 @@ struct ResourceType {
   std::vector<std::string> categories;
   bool has_status = false;  // a status subresource: spec and status written separately
   bool has_scale = false;
+  // Further subresources that read and write the whole object (get, patch, update), with
+  // the type's strategy deciding what each may change: a CSR's "approval".
+  std::vector<std::string> subresources;
   // Columns after NAME (AGE is added last by the table writer unless listed).
   std::vector<TableColumn> columns;
   bool age_column = true;   // false: `columns` are the whole table after NAME

@@ -19,6 +19,7 @@
 #include "api/yaml_json.h"
 #include "apiserver/admission/admission.h"
 #include "apiserver/crd_strategy.h"
+#include "apiserver/csr_strategy.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/responses.h"
@@ -511,6 +512,9 @@ class RestHandlerImpl {
     meta.erase("deletionGracePeriodSeconds");
     meta.erase("selfLink");
     PrepareForCreate(*c.type, obj);
+    if (csr::IsCsr(*c.type)) {
+      if (auto invalid = csr::PrepareForCreate(obj, c.user)) return c.Fail(*invalid);
+    }
     if (c.type->custom && c.type->has_status) obj.erase("status");
     if (auto invalid = ApplySchema(c, obj)) return c.Fail(*invalid);
     if (IsCrd(*c.type)) {
@@ -821,7 +825,8 @@ class RestHandlerImpl {
   // Returns false when the compare-and-swap lost and the caller may retry.
   bool Commit(const Call& c, const json::object& old_obj, Revision old_rev, json::object next,
               int status, bool retry_on_conflict = false) {
-    const bool status_only = c.info.subresource == "status";
+    // A CSR's approval, like status, writes the status only.
+    const bool status_only = c.info.subresource == "status" || c.info.subresource == "approval";
     if (status_only) {
       json::object merged = old_obj;
       if (auto* s = next.if_contains("status")) {
@@ -855,6 +860,12 @@ class RestHandlerImpl {
     }
     if (IsCrd(*c.type) && !status_only) {
       if (auto invalid = PrepareCrd(next, &old_obj)) {
+        c.Fail(*invalid);
+        return true;
+      }
+    }
+    if (csr::IsCsr(*c.type)) {
+      if (auto invalid = csr::PrepareForUpdate(next, old_obj, c.info.subresource)) {
         c.Fail(*invalid);
         return true;
       }
@@ -1082,7 +1093,8 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
   }
   if (!info.subresource.empty() &&
       !((info.subresource == "status" && c.type->has_status) ||
-        (info.subresource == "scale" && c.type->has_scale))) {
+        (info.subresource == "scale" && c.type->has_scale) ||
+        std::count(c.type->subresources.begin(), c.type->subresources.end(), info.subresource))) {
     return c.Fail(Status(Code::kNotFound, "the server could not find the requested resource"));
   }
   c.yaml = PrefersYaml(exchange->request().Header("Accept")) && info.verb != "watch";
