@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "api/validation.h"
+#include "apiserver/authz/rbac.h"
 #include "apiserver/object_meta.h"
 #include "base/base64.h"
 #include "base/x509.h"
@@ -243,7 +244,9 @@ bool IsCsr(const ResourceType& type) {
   return type.group == kGroup && type.resource == "certificatesigningrequests";
 }
 
-std::optional<api::ApiError> PrepareForCreate(json::object& csr, const UserInfo& user) {
+std::optional<api::ApiError> PrepareForCreate(json::object& csr, const UserInfo& requester) {
+  // The groups as Kubernetes' authenticators report them (system:authenticated included).
+  const UserInfo user = authz::WithImplicitGroups(requester);
   csr.erase("status");
   json::object& spec = MutableChild(csr, "spec");
   spec["username"] = user.name;

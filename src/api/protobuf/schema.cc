@@ -30,6 +30,7 @@ constexpr TopLevel kTopLevel[] = {
     {"scheduling.k8s.io/v1", "PriorityClass", &tables::kPriorityClass},
     {"policy/v1", "PodDisruptionBudget", &tables::kPodDisruptionBudget},
     {"autoscaling/v1", "Scale", &tables::kScale},
+    {"certificates.k8s.io/v1", "CertificateSigningRequest", &tables::kCertificateSigningRequest},
 };
 }  // namespace
 
