@@ -1,5 +1,6 @@
 #include "apiserver/csr_strategy.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 

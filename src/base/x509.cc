@@ -249,7 +249,10 @@ Result<KeyPair> CreateCertificateRequest(const CertificateRequest& request) {
     for (const auto& san : request.sans) {
       sans += (sans.empty() ? "" : ",") + ((IsIpAddress(san) ? "IP:" : "DNS:") + san);
     }
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, sans.c_str());
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, nullptr, nullptr, req.get(), nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, sans.c_str());
     if (ext == nullptr) return OpenSslError("subjectAltName");
     ExtsPtr exts(sk_X509_EXTENSION_new_null(), FreeExtensions);
     sk_X509_EXTENSION_push(exts.get(), ext);

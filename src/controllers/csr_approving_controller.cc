@@ -96,7 +96,8 @@ Status CsrApprovingController::Reconcile(const std::string& key, std::chrono::mi
   json::value& conditions = status.get_object()["conditions"];
   if (!conditions.is_array()) conditions = json::array();
   json::object approved = NewCondition("Approved", "True", "AutoApproved", kMessage);
-  approved["lastUpdateTime"] = approved["lastTransitionTime"];
+  json::value transition = approved.at("lastTransitionTime");  // a copy: [] may rehash
+  approved["lastUpdateTime"] = std::move(transition);
   conditions.get_array().push_back(std::move(approved));
   return UpdateObject(store_, **got);
 }

@@ -63,7 +63,8 @@ Status CsrSigningController::Reconcile(const std::string& key, std::chrono::mill
                               : request.status();
   if (!valid.ok()) {
     json::object failed = NewCondition("Failed", "True", "SignerValidationFailure", valid.message());
-    failed["lastUpdateTime"] = failed["lastTransitionTime"];
+    json::value transition = failed.at("lastTransitionTime");  // a copy: [] may rehash
+  failed["lastUpdateTime"] = std::move(transition);
     ConditionsOf(csr).push_back(std::move(failed));
     return UpdateObject(store_, **got);
   }

@@ -83,7 +83,7 @@ TEST(CsrStrategyTest, CreateValidatesRequestSignerUsagesAndExpiration) {
   EXPECT_EQ(Fields(invalid), (std::vector<std::string>{"spec.request", "spec.signerName",
                                                        "spec.usages[1]", "spec.usages[2]",
                                                        "spec.expirationSeconds"}));
-  EXPECT_NE(invalid->status.message().find("CertificateSigningRequest \"alice\" is invalid"),
+  EXPECT_NE(invalid->status.message().find("CertificateSigningRequest.certificates.k8s.io \"alice\" is invalid"),
             std::string::npos);
 
   json::object empty{{"metadata", json::object{{"name", "x"}}}, {"spec", json::object{}}};
