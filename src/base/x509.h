@@ -54,8 +54,8 @@ struct ParsedCertificateRequest {
 // flags and validity of `request` are not part of a PKCS#10 request and are ignored.
 Result<KeyPair> CreateCertificateRequest(const CertificateRequest& request);
 
-// Parses the first PEM block of `pem`, which must be a "CERTIFICATE REQUEST" whose
-// self-signature verifies; kInvalidArgument saying what is wrong otherwise.
+// Parses the "CERTIFICATE REQUEST" PEM block of `pem`, whose self-signature must verify;
+// kInvalidArgument saying what is wrong otherwise.
 Result<ParsedCertificateRequest> ParseCertificateRequest(std::string_view pem);
 
 // Signs the request `csr_pem` with `ca`: the certificate carries the request's subject,
