@@ -28,6 +28,8 @@
 #include "controllers/controller_manager.h"
 #include "controllers/daemonset_controller.h"
 #include "controllers/cronjob_controller.h"
+#include "controllers/csr_approving_controller.h"
+#include "controllers/csr_signing_controller.h"
 #include "controllers/deployment_controller.h"
 #include "controllers/disruption_controller.h"
 #include "controllers/endpoints_controller.h"
@@ -97,6 +99,9 @@ class ApiServer::Impl {
     admission_.Add(admission::NewNodeRestriction());
     admission_.Add(admission::NewDefaultTolerationSeconds());
     admission_.Add(admission::NewRbacEscalation(authorizer_));
+    admission_.Add(admission::NewCertificateApproval(authorizer_));
+    admission_.Add(admission::NewCertificateSigning(authorizer_));
+    admission_.Add(admission::NewCertificateSubjectRestriction());
     admission_.Add(admission::NewMutatingWebhooks(store_));
     admission_.Add(admission::NewValidatingWebhooks(store_));
     admission_.Add(admission::NewResourceQuota(store_));
@@ -181,6 +186,17 @@ class ApiServer::Impl {
           // The CA that signs the cluster's clients, as in-cluster clients must trust it.
           auto credentials = clusters_.Credentials(cluster);
           return credentials.ok() ? credentials->client_ca.cert_pem : pki_.ca.cert_pem;
+        }));
+    controllers_->Add(std::make_unique<controllers::CsrApprovingController>(
+        store_, [this](const std::string& cluster, const UserInfo& user,
+                       const authz::Attributes& a) {
+          return authorizer_.Authorize(cluster, user, a).allowed;
+        }));
+    controllers_->Add(std::make_unique<controllers::CsrSigningController>(
+        store_, [this](const std::string& cluster) -> Result<x509::KeyPair> {
+          auto credentials = clusters_.Credentials(cluster);
+          if (!credentials.ok()) return credentials.status();
+          return credentials->client_ca;
         }));
     return controllers_->Start();
   }

@@ -252,6 +252,12 @@ std::vector<ResourceType> BuildTypes() {
   auto& csr = add("certificates.k8s.io", "v1", "certificatesigningrequests",
                   "certificatesigningrequest", "CertificateSigningRequest", false, {"csr"});
   csr.has_status = true;
+  csr.subresources = {{"approval", "certificates.k8s.io", "v1", "CertificateSigningRequest",
+                       {"get", "patch", "update"}}};
+  ExplicitColumns(csr, {AgeColumn(), Col("SignerName", "spec.signerName"),
+                        Col("Requestor", "spec.username"),
+                        Computed("RequestedDuration", cells::CsrRequestedDuration),
+                        Computed("Condition", cells::CsrCondition)});
   auto& hpa = add("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler",
                   "HorizontalPodAutoscaler", true, {"hpa"});
   hpa.has_status = true;

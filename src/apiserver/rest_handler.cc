@@ -20,6 +20,7 @@
 #include "apiserver/admission/admission.h"
 #include "apiserver/batch_defaults.h"
 #include "apiserver/crd_strategy.h"
+#include "apiserver/csr_strategy.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/eviction.h"
 #include "apiserver/object_meta.h"
@@ -515,6 +516,9 @@ class RestHandlerImpl {
     meta.erase("selfLink");
     PrepareForCreate(*c.type, obj);
     DefaultWorkload(*c.type, obj);
+    if (csr::IsCsr(*c.type)) {
+      if (auto invalid = csr::PrepareForCreate(obj, c.user)) return c.Fail(*invalid);
+    }
     if (c.type->custom && c.type->has_status) obj.erase("status");
     if (auto invalid = ApplySchema(c, obj)) return c.Fail(*invalid);
     if (IsCrd(*c.type)) {
@@ -829,7 +833,8 @@ class RestHandlerImpl {
   // Returns false when the compare-and-swap lost and the caller may retry.
   bool Commit(const Call& c, const json::object& old_obj, Revision old_rev, json::object next,
               int status, bool retry_on_conflict = false) {
-    const bool status_only = c.info.subresource == "status";
+    // A CSR's approval, like status, writes the status only.
+    const bool status_only = c.info.subresource == "status" || c.info.subresource == "approval";
     if (status_only) {
       json::object merged = old_obj;
       if (auto* s = next.if_contains("status")) {
@@ -868,6 +873,12 @@ class RestHandlerImpl {
       }
     }
     if (!status_only) DefaultWorkload(*c.type, next);
+    if (csr::IsCsr(*c.type)) {
+      if (auto invalid = csr::PrepareForUpdate(next, old_obj, c.info.subresource)) {
+        c.Fail(*invalid);
+        return true;
+      }
+    }
     if (!status_only && Differs(old_obj.if_contains("spec"), next.if_contains("spec"))) {
       int64_t generation = 0;
       if (auto* g = old_meta.if_contains("generation"); g && g->is_int64()) generation = g->get_int64();
@@ -1094,7 +1105,9 @@ void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestI
   }
   if (!info.subresource.empty() &&
       !((info.subresource == "status" && c.type->has_status) ||
-        (info.subresource == "scale" && c.type->has_scale))) {
+        (info.subresource == "scale" && c.type->has_scale) ||
+        std::any_of(c.type->subresources.begin(), c.type->subresources.end(),
+                    [&](const Subresource& s) { return s.name == info.subresource; }))) {
     return c.Fail(Status(Code::kNotFound, "the server could not find the requested resource"));
   }
   c.yaml = PrefersYaml(exchange->request().Header("Accept")) && info.verb != "watch";

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "api/label_selector.h"
+#include "apiserver/csr_strategy.h"
 #include "apiserver/object_meta.h"
 
 namespace carrier::apiserver::cells {
@@ -404,5 +405,15 @@ std::string RevisionController(const json::object& rev) {
 std::string WebhookCount(const json::object& config) {
   return std::to_string(SizeOf(config.if_contains("webhooks")));
 }
+
+std::string CsrRequestedDuration(const json::object& csr) {
+  const json::value* e = At(csr, {"spec", "expirationSeconds"});
+  if (e == nullptr || !e->is_int64()) return "<none>";
+  // Kubernetes prints it as a HumanDuration, the same form as an age.
+  const std::chrono::system_clock::time_point start{};
+  return HumanAgeSince(Rfc3339(start), start + std::chrono::seconds(e->get_int64()));
+}
+
+std::string CsrCondition(const json::object& csr) { return csr::ConditionText(csr); }
 
 }  // namespace carrier::apiserver::cells

@@ -53,5 +53,7 @@ std::string PdbMinAvailable(const boost::json::object& pdb);
 std::string PdbMaxUnavailable(const boost::json::object& pdb);
 std::string RevisionController(const boost::json::object& rev);
 std::string WebhookCount(const boost::json::object& config);
+std::string CsrRequestedDuration(const boost::json::object& csr);  // "<none>" or "24h"
+std::string CsrCondition(const boost::json::object& csr);          // "Approved,Issued"
 
 }  // namespace carrier::apiserver::cells

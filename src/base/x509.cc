@@ -23,6 +23,9 @@ struct Deleter {
 using PKeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>>;
+using ExtsPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), void (*)(STACK_OF(X509_EXTENSION)*)>;
+using NamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, GENERAL_NAMES_free>>;
 
 Status OpenSslError(const std::string& what) {
   char buf[256] = "unknown error";
@@ -76,18 +79,86 @@ bool IsIpAddress(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
+ReqPtr ReqFromPem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  return req;
+}
+
+void FreeExtensions(STACK_OF(X509_EXTENSION)* exts) {
+  sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+}
+
+std::string Text(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), ASN1_STRING_length(s));
+}
+
+void SetRandomSerial(X509* cert) {
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;  // a positive serial
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+  BN_free(bn);
+}
+
+// A certificates.k8s.io/v1 usage as OpenSSL's extension configuration names it, and whether
+// it is an extended key usage; {nullptr, false} for an unknown name.
+std::pair<const char*, bool> UsageName(std::string_view usage) {
+  static const std::pair<std::string_view, std::pair<const char*, bool>> kUsages[] = {
+      {"signing", {"digitalSignature", false}},
+      {"digital signature", {"digitalSignature", false}},
+      {"content commitment", {"nonRepudiation", false}},
+      {"key encipherment", {"keyEncipherment", false}},
+      {"key agreement", {"keyAgreement", false}},
+      {"data encipherment", {"dataEncipherment", false}},
+      {"cert sign", {"keyCertSign", false}},
+      {"crl sign", {"cRLSign", false}},
+      {"encipher only", {"encipherOnly", false}},
+      {"decipher only", {"decipherOnly", false}},
+      {"any", {"anyExtendedKeyUsage", true}},
+      {"server auth", {"serverAuth", true}},
+      {"client auth", {"clientAuth", true}},
+      {"code signing", {"codeSigning", true}},
+      {"email protection", {"emailProtection", true}},
+      {"s/mime", {"emailProtection", true}},
+      {"ipsec end system", {"ipsecEndSystem", true}},
+      {"ipsec tunnel", {"ipsecTunnel", true}},
+      {"ipsec user", {"ipsecUser", true}},
+      {"timestamping", {"timeStamping", true}},
+      {"ocsp signing", {"OCSPSigning", true}},
+      {"microsoft sgc", {"msSGC", true}},
+      {"netscape sgc", {"nsSGC", true}},
+  };
+  for (const auto& [name, openssl] : kUsages) {
+    if (name == usage) return openssl;
+  }
+  return {nullptr, false};
+}
+
+// CN and O of a subject name.
+Subject SubjectOf(const X509_NAME* name) {
+  Subject subject;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
+    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
+    std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                      ASN1_STRING_length(data));
+    if (nid == NID_commonName) subject.common_name = value;
+    if (nid == NID_organizationName) subject.organizations.push_back(value);
+  }
+  return subject;
+}
+
 // A certificate skeleton: random serial, validity, subject, public key.
 Result<X509Ptr> NewCertificate(EVP_PKEY* key, const std::string& cn,
                                const std::vector<std::string>& orgs, std::chrono::hours validity) {
   X509Ptr cert(X509_new());
   if (!cert) return OpenSslError("X509_new");
   X509_set_version(cert.get(), 2);
-  unsigned char serial[16];
-  RAND_bytes(serial, sizeof serial);
-  serial[0] &= 0x7f;  // a positive serial
-  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
-  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-  BN_free(bn);
+  SetRandomSerial(cert.get());
   // Backdated by an hour to tolerate clock skew between machines.
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()),
@@ -157,18 +228,128 @@ Result<KeyPair> IssueCertificate(const KeyPair& ca, const CertificateRequest& re
 Result<Subject> ReadSubject(const std::string& cert_pem) {
   X509Ptr cert = CertFromPem(cert_pem);
   if (!cert) return InvalidArgument("not a PEM certificate");
-  Subject subject;
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
-    X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
-    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
-    ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
-    std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
-                      ASN1_STRING_length(data));
-    if (nid == NID_commonName) subject.common_name = value;
-    if (nid == NID_organizationName) subject.organizations.push_back(value);
+  return SubjectOf(X509_get_subject_name(cert.get()));
+}
+
+Result<KeyPair> CreateCertificateRequest(const CertificateRequest& request) {
+  PKeyPtr key = GenerateKey();
+  if (!key) return OpenSslError("generating a key");
+  ReqPtr req(X509_REQ_new());
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  for (const auto& org : request.organizations) {
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(org.c_str()), -1, -1, 0);
   }
-  return subject;
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(request.common_name.c_str()),
+                             -1, -1, 0);
+  X509_REQ_set_pubkey(req.get(), key.get());
+  if (!request.sans.empty()) {
+    std::string sans;
+    for (const auto& san : request.sans) {
+      sans += (sans.empty() ? "" : ",") + ((IsIpAddress(san) ? "IP:" : "DNS:") + san);
+    }
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, nullptr, nullptr, req.get(), nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, sans.c_str());
+    if (ext == nullptr) return OpenSslError("subjectAltName");
+    ExtsPtr exts(sk_X509_EXTENSION_new_null(), FreeExtensions);
+    sk_X509_EXTENSION_push(exts.get(), ext);
+    X509_REQ_add_extensions(req.get(), exts.get());
+  }
+  if (X509_REQ_sign(req.get(), key.get(), EVP_sha256()) == 0) return OpenSslError("signing");
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_REQ(bio.get(), req.get());
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return KeyPair{std::string(data, len), KeyToPem(key.get())};
+}
+
+Result<ParsedCertificateRequest> ParseCertificateRequest(std::string_view pem) {
+  ReqPtr req = ReqFromPem(pem);
+  if (!req) return InvalidArgument("PEM block type must be CERTIFICATE REQUEST");
+  PKeyPtr key(X509_REQ_get_pubkey(req.get()));
+  if (!key || X509_REQ_verify(req.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return InvalidArgument("the certificate request's signature does not verify");
+  }
+  ParsedCertificateRequest out;
+  out.subject = SubjectOf(X509_REQ_get_subject_name(req.get()));
+  ExtsPtr exts(X509_REQ_get_extensions(req.get()), FreeExtensions);
+  if (!exts) return out;
+  NamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr)));
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names.get(), i);
+    if (n->type == GEN_DNS) out.dns_names.push_back(Text(n->d.dNSName));
+    if (n->type == GEN_EMAIL) out.email_addresses.push_back(Text(n->d.rfc822Name));
+    if (n->type == GEN_URI) out.uris.push_back(Text(n->d.uniformResourceIdentifier));
+    if (n->type == GEN_IPADD) {
+      char buf[INET6_ADDRSTRLEN] = "";
+      const ASN1_OCTET_STRING* ip = n->d.iPAddress;
+      int family = ip->length == 4 ? AF_INET : ip->length == 16 ? AF_INET6 : 0;
+      if (family != 0 && inet_ntop(family, ip->data, buf, sizeof buf)) {
+        out.ip_addresses.push_back(buf);
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::string> SignCertificateRequest(const KeyPair& ca, std::string_view csr_pem,
+                                           const std::vector<std::string>& usages,
+                                           std::chrono::seconds validity) {
+  X509Ptr ca_cert = CertFromPem(ca.cert_pem);
+  PKeyPtr ca_key = KeyFromPem(ca.key_pem);
+  if (!ca_cert || !ca_key) return InvalidArgument("the CA certificate or key is not valid PEM");
+  auto parsed = ParseCertificateRequest(csr_pem);  // the signature is checked here
+  if (!parsed.ok()) return parsed.status();
+  ReqPtr req = ReqFromPem(csr_pem);
+  PKeyPtr key(X509_REQ_get_pubkey(req.get()));
+  std::string key_usage, extended;
+  for (const auto& u : usages) {
+    auto [name, is_extended] = UsageName(u);
+    if (name == nullptr) return InvalidArgument("unsupported key usage \"" + u + "\"");
+    std::string& list = is_extended ? extended : key_usage;
+    if (list.find(name) == std::string::npos) list += std::string(list.empty() ? "" : ",") + name;
+  }
+
+  X509Ptr cert(X509_new());
+  if (!cert) return OpenSslError("X509_new");
+  X509* c = cert.get();
+  X509_set_version(c, 2);
+  SetRandomSerial(c);
+  // Valid from five minutes ago, to tolerate clock skew, until the end of the validity or
+  // the CA's own expiry, whichever comes first.
+  X509_gmtime_adj(X509_getm_notBefore(c), -300);
+  X509_gmtime_adj(X509_getm_notAfter(c), validity.count());
+  if (X509_cmp_time(X509_get0_notAfter(ca_cert.get()), nullptr) < 0) {
+    return InvalidArgument("the CA certificate has expired");
+  }
+  if (ASN1_TIME_compare(X509_get0_notAfter(c), X509_get0_notAfter(ca_cert.get())) > 0) {
+    X509_set1_notAfter(c, X509_get0_notAfter(ca_cert.get()));
+  }
+  X509_set_subject_name(c, X509_REQ_get_subject_name(req.get()));
+  X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get()));
+  X509_set_pubkey(c, key.get());
+  bool ok = AddExtension(c, ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE") &&
+            AddExtension(c, ca_cert.get(), NID_authority_key_identifier, "keyid:always") &&
+            (key_usage.empty() ||
+             AddExtension(c, ca_cert.get(), NID_key_usage, "critical," + key_usage)) &&
+            (extended.empty() || AddExtension(c, ca_cert.get(), NID_ext_key_usage, extended));
+  std::string sans;
+  auto add_sans = [&](const char* prefix, const std::vector<std::string>& values) {
+    for (const auto& v : values) sans += (sans.empty() ? "" : ",") + (prefix + v);
+  };
+  add_sans("DNS:", parsed->dns_names);
+  add_sans("IP:", parsed->ip_addresses);
+  add_sans("email:", parsed->email_addresses);
+  add_sans("URI:", parsed->uris);
+  if (ok && !sans.empty()) ok = AddExtension(c, ca_cert.get(), NID_subject_alt_name, sans);
+  if (!ok) return OpenSslError("certificate extensions");
+  if (X509_sign(c, ca_key.get(), EVP_sha256()) == 0) return OpenSslError("signing");
+  return CertToPem(c);
 }
 
 }  // namespace carrier::x509

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -39,5 +40,31 @@ struct Subject {
   std::vector<std::string> organizations;
 };
 Result<Subject> ReadSubject(const std::string& cert_pem);
+
+// A PKCS#10 certificate signing request: what it asks to be certified.
+struct ParsedCertificateRequest {
+  Subject subject;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
+  std::vector<std::string> email_addresses;
+  std::vector<std::string> uris;
+};
+// A new key and a PKCS#10 request for `request`'s CN, O and SANs, signed with that key (what
+// a kubelet puts in a CertificateSigningRequest). Returns {request PEM, key PEM}; the usage
+// flags and validity of `request` are not part of a PKCS#10 request and are ignored.
+Result<KeyPair> CreateCertificateRequest(const CertificateRequest& request);
+
+// Parses the "CERTIFICATE REQUEST" PEM block of `pem`, whose self-signature must verify;
+// kInvalidArgument saying what is wrong otherwise.
+Result<ParsedCertificateRequest> ParseCertificateRequest(std::string_view pem);
+
+// Signs the request `csr_pem` with `ca`: the certificate carries the request's subject,
+// SANs and public key, the key usages and extended key usages named by `usages` (the
+// certificates.k8s.io/v1 names: "digital signature", "key encipherment", "client auth",
+// "server auth", ...), is valid from five minutes ago (clock skew) for `validity`, and
+// never beyond the CA's own notAfter. Returns the certificate's PEM.
+Result<std::string> SignCertificateRequest(const KeyPair& ca, std::string_view csr_pem,
+                                           const std::vector<std::string>& usages,
+                                           std::chrono::seconds validity);
 
 }  // namespace carrier::x509

@@ -144,6 +144,23 @@ TEST(ProtobufTranscodeTest, TokenRequestAndDeleteOptions) {
             R"("preconditions":{"uid":"u-1"},"propagationPolicy":"Foreground"})");
 }
 
+TEST(ProtobufTranscodeTest, CertificateSigningRequestWithExtrasAndConditions) {
+  std::string spec = L(1, "PEM") + L(2, "alice") + L(4, "dev") + L(4, "ops") +
+                     L(5, "client auth") + L(6, L(1, "scopes") + L(2, L(1, "a") + L(1, "b"))) +
+                     L(7, "kubernetes.io/kube-apiserver-client") + V(8, 3600);
+  std::string status = L(1, L(1, "Approved") + L(2, "KubectlApprove") + L(6, "True") +
+                               L(4, V(1, 1714557600)));
+  auto csr = Decode(Body("certificates.k8s.io/v1", "CertificateSigningRequest",
+                         L(1, L(1, "alice")) + L(2, spec) + L(3, status)));
+  EXPECT_EQ(json::serialize(csr.at("spec")),
+            R"({"request":"UEVN","username":"alice","groups":["dev","ops"],"usages":["client auth"],)"
+            R"("extra":{"scopes":["a","b"]},"signerName":"kubernetes.io/kube-apiserver-client",)"
+            R"("expirationSeconds":3600})");
+  EXPECT_EQ(json::serialize(csr.at("status")),
+            R"({"conditions":[{"type":"Approved","reason":"KubectlApprove","status":"True",)"
+            R"("lastUpdateTime":"2024-05-01T10:00:00Z"}]})");
+}
+
 TEST(ProtobufTranscodeTest, UnknownFieldNamesTheTypeAndNumber) {
   auto r = DecodeObject(Body("v1", "Namespace", L(1, L(1, "x")) + L(2, V(9, 1))));
   ASSERT_FALSE(r.ok());

@@ -32,6 +32,7 @@ constexpr TopLevel kTopLevel[] = {
     {"policy/v1", "Eviction", &tables::kEviction},
     {"policy/v1beta1", "Eviction", &tables::kEviction},
     {"autoscaling/v1", "Scale", &tables::kScale},
+    {"certificates.k8s.io/v1", "CertificateSigningRequest", &tables::kCertificateSigningRequest},
 };
 }  // namespace
 

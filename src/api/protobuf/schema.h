@@ -24,6 +24,7 @@ enum class Kind : uint8_t {
   kString, kBytes, kInt32, kInt64, kBool,
   kMessage, kInline,
   kStringMap, kBytesMap, kQuantityMap, kTimeMap,
+  kStringListMap,  // map<string, {repeated string items = 1}> (user extras) -> {"k": ["v"]}
   kTime, kMicroTime, kQuantity, kIntOrString, kRawExtension, kFieldsV1,
 };
 

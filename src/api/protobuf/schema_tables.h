@@ -15,5 +15,7 @@ extern const Message kDeployment, kJob, kCronJob;
 // rbac/v1, authentication/v1, scheduling/v1, policy/v1, autoscaling/v1
 extern const Message kRole, kClusterRole, kRoleBinding, kClusterRoleBinding, kTokenRequest,
     kPriorityClass, kPodDisruptionBudget, kEviction, kScale;
+// certificates.k8s.io/v1
+extern const Message kCertificateSigningRequest;
 
 }  // namespace carrier::api::protobuf::tables

@@ -169,6 +169,7 @@ class Transcoder {
       case Kind::kBytesMap:
       case Kind::kQuantityMap:
       case Kind::kTimeMap:
+      case Kind::kStringListMap:
         if (f.type != WireType::kLen) return WrongWireType(m, f, "length-delimited");
         return FillMapEntry(out, m, field, f.bytes);
       case Kind::kTime:
@@ -245,6 +246,7 @@ class Transcoder {
       case Kind::kStringMap:
       case Kind::kBytesMap: value = json::string(); break;
       case Kind::kQuantityMap: value = json::string("0"); break;
+      case Kind::kStringListMap: value = json::array(); break;
       default: value = nullptr; break;
     }
     WireReader r(entry);
@@ -269,6 +271,21 @@ class Transcoder {
                                 f->bytes);
           if (!v.ok()) return v.status();
           value = std::move(*v);
+          break;
+        }
+        case Kind::kStringListMap: {
+          json::array items;
+          WireReader list(f->bytes);
+          while (!list.done()) {
+            auto item = list.Next();
+            if (!item.ok()) return Bad(m, field.number, item.status().message());
+            if (item->type != WireType::kLen || item->number != 1) {
+              return Bad(m, field.number, "unknown field " + std::to_string(item->number) +
+                                              " in a list of strings");
+            }
+            items.emplace_back(json::string(item->bytes));
+          }
+          value = std::move(items);
           break;
         }
         default: break;

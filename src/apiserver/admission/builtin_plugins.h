@@ -14,6 +14,10 @@
 //                       already tolerate them
 //   RBACEscalation      roles and bindings grant only what the writer holds, unless the
 //                       writer may `escalate` / `bind` (authz/escalation.h)
+//   CertificateApproval, CertificateSigning, CertificateSubjectRestriction
+//                       approving a CSR needs `approve` and issuing its certificate `sign`
+//                       on its signer; no kube-apiserver-client CSR for system:masters
+//                       (certificates.cc)
 //   (webhooks: webhook.h)
 //   ResourceQuota       object counts and compute resources against the namespace's
 //                       quotas; status.used kept current on writes
@@ -37,6 +41,9 @@ std::unique_ptr<Plugin> NewNodeRestriction();
 std::unique_ptr<Plugin> NewDefaultTolerationSeconds();
 std::unique_ptr<Plugin> NewRbacEscalation(authz::Authorizer& authorizer);
 std::unique_ptr<Plugin> NewResourceQuota(storage::Store& store);
+std::unique_ptr<Plugin> NewCertificateApproval(authz::Authorizer& authorizer);
+std::unique_ptr<Plugin> NewCertificateSigning(authz::Authorizer& authorizer);
+std::unique_ptr<Plugin> NewCertificateSubjectRestriction();
 
 // Helpers shared by the plugins.
 // The stored object at a key, or nullopt (absent or unreadable).

@@ -27,6 +27,13 @@ json::object Rule(const Strings& groups, const Strings& resources, const Strings
   return {{"apiGroups", Arr(groups)}, {"resources", Arr(resources)}, {"verbs", Arr(verbs)}};
 }
 
+json::object NamedRule(const Strings& groups, const Strings& resources, const Strings& names,
+                       const Strings& verbs) {
+  json::object rule = Rule(groups, resources, verbs);
+  rule["resourceNames"] = Arr(names);
+  return rule;
+}
+
 json::object Urls(const Strings& urls, const Strings& verbs) {
   return {{"nonResourceURLs", Arr(urls)}, {"verbs", Arr(verbs)}};
 }
@@ -150,6 +157,20 @@ std::vector<json::object> Roles() {
   r.push_back(Role("system:node-bootstrapper",
                    {Rule({"certificates.k8s.io"}, {"certificatesigningrequests"},
                          {"create", "get", "list", "watch"})}));
+  // Certificates: who may ask for node client certificates to be auto-approved, and who may
+  // approve requests of each kubernetes.io signer.
+  const std::string csr_prefix = "system:certificates.k8s.io:certificatesigningrequests:";
+  for (const char* sub : {"nodeclient", "selfnodeclient"}) {
+    r.push_back(Role(csr_prefix + sub, {Rule({"certificates.k8s.io"},
+                                             {std::string("certificatesigningrequests/") + sub},
+                                             {"create"})}));
+  }
+  for (const char* signer : {"kube-apiserver-client", "kube-apiserver-client-kubelet",
+                             "kubelet-serving", "legacy-unknown"}) {
+    r.push_back(Role(std::string("system:certificates.k8s.io:") + signer + "-approver",
+                     {NamedRule({"certificates.k8s.io"}, {"signers"},
+                                {std::string("kubernetes.io/") + signer}, {"approve"})}));
+  }
   r.push_back(Role(
       "system:node",
       {Rule({"authentication.k8s.io"}, {"tokenreviews"}, {"create"}),
@@ -228,6 +249,21 @@ std::vector<json::object> Roles() {
       "system:controller:resourcequota-controller",
       {Rule({"*"}, {"*"}, {"list", "watch"}), Rule({""}, {"resourcequotas/status"}, {"update"}),
        Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
+  r.push_back(Role(
+      "system:controller:certificate-controller",
+      {Rule({"certificates.k8s.io"}, {"certificatesigningrequests"},
+            {"delete", "get", "list", "watch"}),
+       Rule({"certificates.k8s.io"},
+            {"certificatesigningrequests/approval", "certificatesigningrequests/status"},
+            {"update"}),
+       NamedRule({"certificates.k8s.io"}, {"signers"}, {"kubernetes.io/kube-apiserver-client-kubelet"},
+                 {"approve"}),
+       NamedRule({"certificates.k8s.io"}, {"signers"},
+                 {"kubernetes.io/kube-apiserver-client", "kubernetes.io/kube-apiserver-client-kubelet",
+                  "kubernetes.io/kubelet-serving", "kubernetes.io/legacy-unknown"},
+                 {"sign"}),
+       Rule({"authorization.k8s.io"}, {"subjectaccessreviews"}, {"create"}),
+       Rule({"", "events.k8s.io"}, {"events"}, {"create", "patch", "update"})}));
   return r;
 }
 
@@ -245,13 +281,21 @@ std::vector<json::object> Bindings() {
   b.push_back(Binding("system:node", "system:node", {}));
   b.push_back(Binding("system:node-bootstrapper", "system:node-bootstrapper",
                       {Subject(group, "system:bootstrappers")}));
+  // Node client certificates: bootstrap tokens may have their first one auto-approved
+  // (kubeadm's node-autoapprove-bootstrap), nodes their renewals (node-autoapprove-
+  // certificate-rotation).
+  const std::string csr_prefix = "system:certificates.k8s.io:certificatesigningrequests:";
+  b.push_back(Binding(csr_prefix + "nodeclient", csr_prefix + "nodeclient",
+                      {Subject(group, "system:bootstrappers")}));
+  b.push_back(Binding(csr_prefix + "selfnodeclient", csr_prefix + "selfnodeclient",
+                      {Subject(group, "system:nodes")}));
   b.push_back(Binding("system:kube-scheduler", "system:kube-scheduler",
                       {Subject(user, "system:kube-scheduler")}));
   b.push_back(Binding("system:kube-controller-manager", "system:kube-controller-manager",
                       {Subject(user, "system:kube-controller-manager")}));
   for (const char* c : {"namespace-controller", "serviceaccount-controller", "garbage-collector",
                         "deployment-controller", "replicaset-controller", "node-controller",
-                        "resourcequota-controller"}) {
+                        "resourcequota-controller", "certificate-controller"}) {
     b.push_back(Binding(std::string("system:controller:") + c,
                         std::string("system:controller:") + c,
                         {Subject("ServiceAccount", c, "kube-system")}));
