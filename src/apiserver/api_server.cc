@@ -35,6 +35,7 @@
 #include "controllers/service_account_controller.h"
 #include "hosted/crds.h"
 #include "hosted/hosted_cluster_controller.h"
+#include "hosted/node_pool_controller.h"
 #include "hosted/supported_versions.h"
 #include "http/server.h"
 
@@ -182,6 +183,7 @@ class ApiServer::Impl {
       authenticators_.Forget(cluster);
     };
     controllers_->Add(std::make_unique<hosted::HostedClusterController>(store_, std::move(hosted_env)));
+    controllers_->Add(std::make_unique<hosted::NodePoolController>(store_));
     return controllers_->Start();
   }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <ctime>
 
 #include "apiserver/request_info.h"
@@ -60,6 +61,19 @@ std::string MinorVersion(std::string_view version) {
   if (a == std::string_view::npos) return "";
   size_t b = version.find_first_of(".-", a + 1);
   return std::string(version.substr(0, b));
+}
+
+std::optional<VersionNumbers> ParseVersionNumbers(std::string_view version) {
+  if (!StartsWithVersion(version)) return std::nullopt;
+  std::string_view rest = version.substr(0, version.find('-'));
+  VersionNumbers v;
+  for (int* part : {&v.major, &v.minor, &v.patch}) {
+    const size_t dot = std::min(rest.find('.'), rest.size());
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + dot, *part);
+    if (ec != std::errc() || end != rest.data() + dot) return std::nullopt;  // overflow
+    rest.remove_prefix(std::min(dot + 1, rest.size()));
+  }
+  return v;
 }
 
 Result<ReleaseImage> ParseReleaseImage(std::string_view text) {

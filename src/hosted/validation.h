@@ -45,6 +45,12 @@ Result<ReleaseImage> ParseReleaseImage(std::string_view text);
 std::string ReleaseVersionFromTag(std::string_view tag);
 // "4.17" for "4.17.0" ("" when `version` has no minor).
 std::string MinorVersion(std::string_view version);
+// The numbers of "<major>.<minor>.<patch>[-<pre-release>]" (nullopt for anything else).
+struct VersionNumbers {
+  int major = 0, minor = 0, patch = 0;
+  auto operator<=>(const VersionNumbers&) const = default;
+};
+std::optional<VersionNumbers> ParseVersionNumbers(std::string_view version);
 
 // ---- CIDRs ----
 struct Cidr {
