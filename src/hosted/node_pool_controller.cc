@@ -175,6 +175,10 @@ Status NodePoolController::Reconcile(const std::string& key, std::chrono::millis
            : ConditionResult{"UpdateManagementEnabled", "False", "ValidationFailed",
                              "spec.management.upgradeType must be Replace or InPlace"});
 
+  // No machine exists to update yet (the agent platform brings them).
+  set({"UpdatingVersion", "False", "AsExpected", ""});
+  set({"UpdatingConfig", "False", "AsExpected", ""});
+
   const int64_t desired = controllers::IntAt(spec, "replicas", 0);
   const int64_t wanted = autoscaling ? controllers::IntAt(autoscaling, "min", 0) : desired;
   if (!missing_cluster.empty()) {

@@ -8,6 +8,7 @@
 //   AutoscalingEnabled       spec.autoScaling is set (and spec.replicas is not: exclusive)
 //   AutorepairEnabled        spec.management.autoRepair
 //   UpdateManagementEnabled  spec.management.upgradeType is Replace or InPlace
+//   UpdatingVersion, UpdatingConfig  False: no machine exists to update yet
 //   Ready                    the HostedCluster spec.clusterName exists and the pool is
 //                            valid; until machines exist, a pool wanting replicas waits
 // and status.version (the version its release tag names) and status.replicas (0 until

@@ -120,6 +120,33 @@ expect_eq "PKI and kubeconfig secrets in the control-plane namespace" \
   "admin-kubeconfig kas-server-crt root-ca sa-signing-key system-admin-client" \
   "$(k get secrets -n clusters-example -o jsonpath='{.items[*].metadata.name}' | tr ' ' '\n' | grep -v token | sort | xargs)"
 
+# A NodePool of the cluster (machines arrive with the agent platform).
+k apply -f - >/dev/null <<'YAML'
+apiVersion: hypershift.openshift.io/v1beta1
+kind: NodePool
+metadata:
+  name: example-workers
+  namespace: clusters
+spec:
+  clusterName: example
+  replicas: 2
+  management:
+    autoRepair: false
+    upgradeType: InPlace
+  platform:
+    type: None
+  release:
+    image: quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64
+YAML
+np_message() { k get np example-workers -n clusters -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}'; }
+wait_for 30 test -n "$(np_message)" || fail "the NodePool got no Ready condition"
+expect_eq "kubectl get np prints OpenShift's columns" \
+  "NAME CLUSTER DESIRED NODES CURRENT NODES AUTOSCALING AUTOREPAIR VERSION UPDATINGVERSION UPDATINGCONFIG MESSAGE" \
+  "$(k get nodepools -n clusters | head -1 | tr -s ' ')"
+expect_eq "the NodePool's row" \
+  "example-workers example 2 0 False False 4.17.0 False False Minimum availability requires 2 replicas, current 0 available" \
+  "$(k get np -n clusters example-workers --no-headers | tr -s ' ')"
+
 # The admin kubeconfig, as a user extracts it.
 k get secret example-admin-kubeconfig -n clusters -o jsonpath='{.data.kubeconfig}' | base64 -d \
   >"$E2E_TMP/example.kubeconfig"
@@ -232,6 +259,7 @@ case "$(k get --raw /carrier/v1/clusters)" in
   *) echo "ok: the logical cluster is gone" ;;
 esac
 expect_eq "no control-plane namespace" "" "$(k get ns clusters-example -o name --ignore-not-found)"
+expect_eq "no node pools of the cluster" "" "$(k get np example-workers -n clusters -o name --ignore-not-found)"
 expect_eq "no secrets" "" \
   "$(k get secret example-admin-kubeconfig example-kubeadmin-password -n clusters -o name --ignore-not-found)"
 expect_eq "no stored keys" "" "$(stored_keys clusters-example example)"
