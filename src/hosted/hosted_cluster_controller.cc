@@ -1,10 +1,8 @@
 #include "hosted/hosted_cluster_controller.h"
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "apiserver/authn/jwt.h"
 #include "apiserver/object_meta.h"
 #include "base/base64.h"
 #include "controllers/json_fields.h"
@@ -440,57 +438,13 @@ Status HostedClusterController::EnsurePki(Context& c) {
     c.pki = std::move(*stored);
     return {};
   }
-  // Serving names: every address the API server is published at, and the in-cluster ones.
-  std::vector<std::string> sans = {"localhost", "127.0.0.1", "kubernetes", "kubernetes.default",
-                                   "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"};
-  if (const std::string host = HostPort(env_.server_url).first; host != "127.0.0.1") sans.push_back(host);
-  const json::object& spec = c.Spec();
-  if (const std::string base = StringAt(ObjectAt(&spec, "dns"), "baseDomain"); !base.empty()) {
-    sans.push_back("api." + c.name + "." + base);
-    sans.push_back("api-int." + c.name + "." + base);
-  }
-  if (const std::string custom = StringAt(&spec, "kubeAPIServerDNSName"); !custom.empty()) {
-    sans.push_back(custom);
-  }
-  if (const json::array* services = ArrayAt(&spec, "services")) {
-    for (const auto& s : *services) {
-      const json::object* strategy = ObjectAt(s.if_object(), "servicePublishingStrategy");
-      if (StringAt(s.if_object(), "service") != "APIServer") continue;
-      for (const std::string& name : {StringAt(ObjectAt(strategy, "route"), "hostname"),
-                                      StringAt(ObjectAt(strategy, "loadBalancer"), "hostname"),
-                                      StringAt(ObjectAt(strategy, "nodePort"), "address")}) {
-        if (!name.empty()) sans.push_back(name);
-      }
-    }
-  }
-  for (const auto& n : NetworksOf(spec)) {
-    if (n.field.rfind("spec.networking.serviceNetwork", 0) != 0) continue;
-    if (auto cidr = ParseCidr(n.cidr); cidr.ok()) sans.push_back(NthAddress(*cidr, 1));
-  }
-  std::sort(sans.begin(), sans.end());
-  sans.erase(std::unique(sans.begin(), sans.end()), sans.end());
-
   // A hosted cluster that exists keeps its credentials: the lost Secrets are rebuilt from it.
-  Result<HostedPki> pki = InvalidArgument("");
+  const std::vector<std::string> sans = ServingNames(c.name, c.Spec(), HostPort(env_.server_url).first);
+  Result<HostedPki> pki = InvalidArgument("no PKI");
   if (env_.clusters->Exists(c.cp)) {
     auto credentials = env_.clusters->Credentials(c.cp);
     if (!credentials.ok()) return credentials.status();
-    pki = GenerateHostedPki(c.name, sans);
-    if (pki.ok()) {
-      x509::CertificateRequest serving{"kube-apiserver", {"kubernetes"}, sans, true, false};
-      x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};
-      auto serving_pair = x509::IssueCertificate(credentials->client_ca, serving);
-      auto admin_pair = x509::IssueCertificate(credentials->client_ca, admin);
-      if (!serving_pair.ok()) return serving_pair.status();
-      if (!admin_pair.ok()) return admin_pair.status();
-      pki->root_ca = credentials->client_ca;
-      pki->serving = *serving_pair;
-      pki->admin = *admin_pair;
-      pki->service_account_key_pem = credentials->service_account_key_pem;
-      auto public_key = apiserver::authn::PublicKeyPem(pki->service_account_key_pem);
-      if (!public_key.ok()) return public_key.status();
-      pki->service_account_public_key_pem = *public_key;
-    }
+    pki = HostedPkiFromCredentials(*credentials, sans);
   } else {
     pki = GenerateHostedPki(c.name, sans);
   }

@@ -2,17 +2,21 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
+
 #include "apiserver/authn/jwt.h"
 #include "base/base64.h"
+#include "controllers/json_fields.h"
+#include "hosted/validation.h"
 
 namespace carrier::hosted {
 
-Result<HostedPki> GenerateHostedPki(const std::string& name,
-                                    const std::vector<std::string>& serving_sans) {
+Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
+                                           const std::vector<std::string>& serving_sans) {
   HostedPki pki;
-  auto ca = x509::CreateCertificateAuthority("root-ca." + name);
-  if (!ca.ok()) return ca.status();
-  pki.root_ca = std::move(*ca);
+  pki.root_ca = credentials.client_ca;
+  pki.service_account_key_pem = credentials.service_account_key_pem;
   x509::CertificateRequest serving{"kube-apiserver", {"kubernetes"}, serving_sans, true, false};
   auto serving_pair = x509::IssueCertificate(pki.root_ca, serving);
   if (!serving_pair.ok()) return serving_pair.status();
@@ -21,13 +25,51 @@ Result<HostedPki> GenerateHostedPki(const std::string& name,
   auto admin_pair = x509::IssueCertificate(pki.root_ca, admin);
   if (!admin_pair.ok()) return admin_pair.status();
   pki.admin = std::move(*admin_pair);
-  auto key = apiserver::authn::GenerateSigningKey();
-  if (!key.ok()) return key.status();
-  pki.service_account_key_pem = std::move(*key);
   auto public_key = apiserver::authn::PublicKeyPem(pki.service_account_key_pem);
   if (!public_key.ok()) return public_key.status();
   pki.service_account_public_key_pem = std::move(*public_key);
   return pki;
+}
+
+Result<HostedPki> GenerateHostedPki(const std::string& name,
+                                    const std::vector<std::string>& serving_sans) {
+  auto ca = x509::CreateCertificateAuthority("root-ca." + name);
+  if (!ca.ok()) return ca.status();
+  auto key = apiserver::authn::GenerateSigningKey();
+  if (!key.ok()) return key.status();
+  return HostedPkiFromCredentials({std::move(*ca), std::move(*key)}, serving_sans);
+}
+
+std::vector<std::string> ServingNames(const std::string& name, const boost::json::object& spec,
+                                      const std::string& listener_host) {
+  using controllers::ArrayAt;
+  using controllers::ObjectAt;
+  using controllers::StringAt;
+  std::vector<std::string> sans = {"localhost", "127.0.0.1", listener_host, "kubernetes",
+                                   "kubernetes.default", "kubernetes.default.svc",
+                                   "kubernetes.default.svc.cluster.local"};
+  if (const std::string base = StringAt(ObjectAt(&spec, "dns"), "baseDomain"); !base.empty()) {
+    sans.push_back("api." + name + "." + base);
+    sans.push_back("api-int." + name + "." + base);
+  }
+  sans.push_back(StringAt(&spec, "kubeAPIServerDNSName"));
+  if (const boost::json::array* services = ArrayAt(&spec, "services")) {
+    for (const auto& s : *services) {
+      if (StringAt(s.if_object(), "service") != "APIServer") continue;
+      const boost::json::object* strategy = ObjectAt(s.if_object(), "servicePublishingStrategy");
+      sans.push_back(StringAt(ObjectAt(strategy, "route"), "hostname"));
+      sans.push_back(StringAt(ObjectAt(strategy, "loadBalancer"), "hostname"));
+      sans.push_back(StringAt(ObjectAt(strategy, "nodePort"), "address"));
+    }
+  }
+  for (const auto& n : NetworksOf(boost::json::object{{"spec", spec}})) {
+    if (n.field.rfind("spec.networking.serviceNetwork", 0) != 0) continue;
+    if (auto cidr = ParseCidr(n.cidr); cidr.ok()) sans.push_back(NthAddress(*cidr, 1));
+  }
+  sans.erase(std::remove(sans.begin(), sans.end(), std::string()), sans.end());
+  std::sort(sans.begin(), sans.end());
+  sans.erase(std::unique(sans.begin(), sans.end()), sans.end());
+  return sans;
 }
 
 std::map<std::string, std::map<std::string, std::string>> PkiSecrets(const HostedPki& pki) {

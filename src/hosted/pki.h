@@ -11,6 +11,7 @@
 // (cluster::ClusterCredentials), so these certificates are accepted by this hosted cluster
 // and by no other.
 
+#include <boost/json/fwd.hpp>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +40,18 @@ inline constexpr std::string_view kSigningKeySecret = "sa-signing-key";
 // A new PKI for hosted cluster `name` whose API server answers at `serving_sans`.
 Result<HostedPki> GenerateHostedPki(const std::string& name,
                                     const std::vector<std::string>& serving_sans);
+// The PKI of existing credentials (a hosted cluster whose Secrets were lost keeps its CA and
+// signing key): new serving and admin certificates from its CA.
+Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
+                                           const std::vector<std::string>& serving_sans);
+
+// The names the hosted API server's certificate must carry: localhost and 127.0.0.1, the
+// listener's host, api.<name>.<baseDomain> and api-int.<name>.<baseDomain>,
+// spec.kubeAPIServerDNSName, the APIServer service's published hostname or address, the
+// in-cluster names of the kubernetes Service and the first address of each service network.
+// Sorted, without duplicates.
+std::vector<std::string> ServingNames(const std::string& name, const boost::json::object& spec,
+                                      const std::string& listener_host);
 
 // Secret name → data (values base64-encoded, as Secret.data holds them).
 std::map<std::string, std::map<std::string, std::string>> PkiSecrets(const HostedPki& pki);

@@ -157,6 +157,17 @@ TEST_F(HostedClusterControllerTest, CreatesTheControlPlaneThenCompletesAndDelete
   EXPECT_EQ(HistoryState(json::object{{"status", json::object{{"version", cv->object->at("status")}}}}),
             "Completed");
 
+  // Lost PKI secrets are rebuilt from the hosted cluster's credentials (its CA stays).
+  ASSERT_TRUE(store_->Delete("/root/core/secrets/clusters-example/root-ca").ok());
+  ASSERT_TRUE(store_->Delete("/root/core/secrets/clusters-example/system-admin-client").ok());
+  Reconcile();
+  root_ca = Get("/root/core/secrets/clusters-example/root-ca");
+  ASSERT_TRUE(root_ca);
+  EXPECT_EQ(Base64Decode(StringAt(ObjectAt(root_ca->object, "data"), "tls.crt")),
+            credentials->client_ca.cert_pem);
+  EXPECT_TRUE(Get("/root/core/secrets/clusters-example/system-admin-client"));
+  EXPECT_EQ(Condition(HostedClusterNow(), "Available", "status"), "True");
+
   // Deletion: secrets and the hosted cluster go, the namespace is handed to the namespace
   // controller; once it is gone the HostedCluster is released.
   Edit([](json::object& o) { o["metadata"].as_object()["deletionTimestamp"] = "2026-01-01T00:00:00Z"; });

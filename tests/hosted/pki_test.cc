@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
 #include <memory>
 
 #include "base/base64.h"
@@ -63,6 +65,24 @@ TEST(HostedPkiTest, AdminCertificateIsSystemAdminInSystemMastersSignedByTheRootC
   EXPECT_FALSE(Verifies(pki->admin.cert_pem, other->root_ca.cert_pem, X509_PURPOSE_SSL_CLIENT));
   EXPECT_NE(pki->root_ca.cert_pem, other->root_ca.cert_pem);
   EXPECT_NE(pki->service_account_key_pem, other->service_account_key_pem);
+}
+
+TEST(HostedPkiTest, ServingNamesCoverEveryPublishedAddress) {
+  const auto spec = boost::json::parse(R"({"dns":{"baseDomain":"carrier.test"},
+      "kubeAPIServerDNSName":"api.custom.test",
+      "services":[{"service":"APIServer","servicePublishingStrategy":{"type":"NodePort","nodePort":{"address":"192.0.2.10"}}},
+                  {"service":"OAuthServer","servicePublishingStrategy":{"type":"Route","route":{"hostname":"oauth.carrier.test"}}}],
+      "networking":{"serviceNetwork":[{"cidr":"172.30.0.0/16"}]}})").as_object();
+  EXPECT_EQ(ServingNames("example", spec, "10.0.0.5"),
+            (std::vector<std::string>{"10.0.0.5", "127.0.0.1", "172.30.0.1", "192.0.2.10",
+                                      "api-int.example.carrier.test", "api.custom.test",
+                                      "api.example.carrier.test", "kubernetes", "kubernetes.default",
+                                      "kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
+                                      "localhost"}));
+  // The defaults: the service network 172.31.0.0/16.
+  auto names = ServingNames("example", boost::json::object(), "127.0.0.1");
+  EXPECT_NE(std::find(names.begin(), names.end(), "172.31.0.1"), names.end());
+  EXPECT_EQ(std::count(names.begin(), names.end(), "127.0.0.1"), 1);
 }
 
 TEST(HostedPkiTest, SecretsRoundTripAndDamageIsReported) {
