@@ -4,12 +4,15 @@
 # OpenShift's columns; the admin kubeconfig from <name>-admin-kubeconfig reaches the hosted
 # cluster (namespaces, ClusterVersion, a Deployment) and is refused (401) by another hosted
 # cluster and by root; invalid HostedClusters report the precise condition; pausedUntil
-# pauses and resumes; deletion leaves no stored key, namespace or secret behind.
-# Usage: hosted_cluster.sh <carrier binary> <kubectl binary>
+# pauses and resumes; deletion leaves no stored key, namespace or secret behind; the hcp
+# CLI's create cluster --wait, create kubeconfig and destroy cluster work against it.
+# Usage: hosted_cluster.sh <carrier binary> <kubectl binary> <hcp binary>
 source "$(dirname "$0")/lib.sh"
 CARRIER=$1
 KUBECTL=$2
+HCP=$3
 [ -x "$KUBECTL" ] || { echo "kubectl not found at $KUBECTL" >&2; exit 1; }
+[ -x "$HCP" ] || { echo "hcp not found at $HCP" >&2; exit 1; }
 k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
 
 start_carrier "$CARRIER"
@@ -266,5 +269,15 @@ expect_eq "no stored keys" "" "$(stored_keys clusters-example example)"
 expect_eq "the old kubeconfig is refused" 401 "$(status_at "$SERVER/clusters/clusters-example")"
 expect_eq "the other hosted cluster is untouched" True \
   "$(k get hc other -n clusters -o jsonpath='{.status.conditions[?(@.type=="Available")].status}')"
+
+# The hcp CLI, as a new user runs it from the README.
+echo '{"auths":{}}' >"$E2E_TMP/pull-secret.json"
+"$HCP" create cluster none --name demo --pull-secret "$E2E_TMP/pull-secret.json" --wait --timeout 60 \
+  >/dev/null || fail "hcp create cluster none --wait failed"
+"$HCP" create kubeconfig --name demo >"$E2E_TMP/demo.kubeconfig" || fail "hcp create kubeconfig failed"
+expect_contains "the hcp kubeconfig reaches the hosted cluster" openshift-config-managed \
+  "$(k --kubeconfig "$E2E_TMP/demo.kubeconfig" get ns -o name)"
+"$HCP" destroy cluster none --name demo >/dev/null || fail "hcp destroy cluster failed"
+expect_eq "hcp destroy leaves no stored keys" "" "$(stored_keys clusters-demo demo)"
 
 finish
