@@ -11,7 +11,6 @@
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "hosted/supported_versions.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::hosted {
@@ -28,11 +27,6 @@ constexpr char kHcKey[] = "/root/hypershift.openshift.io/hostedclusters/clusters
 class HostedClusterControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
     clusters_ = std::make_unique<cluster::LogicalClusters>(*store_);
     ASSERT_TRUE(EnsureSupportedVersions(*store_).ok());
     HostedClusterEnvironment env;
@@ -99,8 +93,7 @@ class HostedClusterControllerTest : public ::testing::Test {
     return page.ok() ? page->kvs.size() : 9999;
   }
 
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
   std::unique_ptr<cluster::LogicalClusters> clusters_;
   std::unique_ptr<HostedClusterController> controller_;
   std::vector<std::string> forgotten_;

@@ -8,7 +8,6 @@
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "hosted/validation.h"
-#include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite_test_util.h"
 
 namespace carrier::hosted {
@@ -22,11 +21,6 @@ using controllers::StringAt;
 class NodePoolControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::SqliteOptions options;
-    options.path = dir_.File("store.db");
-    auto store = storage::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
     controller_ = std::make_unique<NodePoolController>(*store_);
   }
   void Put(const std::string& key, const std::string& text) {
@@ -62,8 +56,7 @@ class NodePoolControllerTest : public ::testing::Test {
            R"(-x86_64"},"platform":{"type":"None"},"management":{"upgradeType":"Replace"})" + extra + "}";
   }
 
-  storage::testing::ScratchDir dir_;
-  std::unique_ptr<storage::Store> store_;
+  storage::testing::ScratchStore store_;
   std::unique_ptr<NodePoolController> controller_;
 };
 
