@@ -433,6 +433,12 @@ void PruneNode(const Node& n, json::value& v, bool keep_type_meta) {
     const bool keep_unknown = n.KeepsUnknown() || (n.type.empty() && n.properties.empty());
     for (auto it = o->begin(); it != o->end();) {
       const std::string_view key = it->key();
+      // A resource's apiVersion, kind and metadata belong to the API machinery even when the
+      // schema declares them (kubebuilder writes `metadata: {type: object}` in every CRD).
+      if (keep_type_meta && (key == "apiVersion" || key == "kind" || key == "metadata")) {
+        ++it;
+        continue;
+      }
       auto p = n.properties.find(key);
       if (p != n.properties.end()) {
         PruneNode(*p->second, it->value(), p->second->embedded_resource);
@@ -440,8 +446,7 @@ void PruneNode(const Node& n, json::value& v, bool keep_type_meta) {
       } else if (n.additional) {
         PruneNode(*n.additional, it->value(), n.additional->embedded_resource);
         ++it;
-      } else if (keep_unknown ||
-                 (keep_type_meta && (key == "apiVersion" || key == "kind" || key == "metadata"))) {
+      } else if (keep_unknown) {
         ++it;
       } else {
         it = o->erase(it);

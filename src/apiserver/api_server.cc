@@ -42,6 +42,10 @@
 #include "controllers/namespace_controller.h"
 #include "controllers/node_lifecycle_controller.h"
 #include "controllers/service_account_controller.h"
+#include "hosted/crds.h"
+#include "hosted/hosted_cluster_controller.h"
+#include "hosted/node_pool_controller.h"
+#include "hosted/supported_versions.h"
 #include "http/server.h"
 
 namespace carrier::apiserver {
@@ -112,6 +116,9 @@ class ApiServer::Impl {
     CARRIER_RETURN_IF_ERROR(admission_.Disable(options_.disabled_admission_plugins));
     clusters_.SetRootCredentials({pki_.ca, pki_.service_account_key_pem});
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
+    // The management plane's hosted control plane API (idempotent).
+    CARRIER_RETURN_IF_ERROR(hosted::InstallManagementCrds(store_));
+    CARRIER_RETURN_IF_ERROR(hosted::EnsureSupportedVersions(store_));
     http::ServerOptions http_options;
     http_options.address = options_.address;
     http_options.port = options_.port;
@@ -198,6 +205,17 @@ class ApiServer::Impl {
           if (!credentials.ok()) return credentials.status();
           return credentials->client_ca;
         }));
+    hosted::HostedClusterEnvironment hosted_env;
+    hosted_env.clusters = &clusters_;
+    hosted_env.server_url = Url();
+    hosted_env.server_ca_pem = pki_.ca.cert_pem;
+    hosted_env.forget_cluster = [this](const std::string& cluster) {
+      customs_.Forget(cluster);
+      authorizer_.Forget(cluster);
+      authenticators_.Forget(cluster);
+    };
+    controllers_->Add(std::make_unique<hosted::HostedClusterController>(store_, std::move(hosted_env)));
+    controllers_->Add(std::make_unique<hosted::NodePoolController>(store_));
     return controllers_->Start();
   }
 

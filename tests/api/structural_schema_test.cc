@@ -134,5 +134,18 @@ TEST(StructuralSchemaTest, CompileRejectsNonStructuralSchemas) {
   }
 }
 
+// Regression: a schema that declares the root's metadata as `{type: object}` (as every
+// kubebuilder-generated CRD does) pruned metadata.name away.
+TEST(StructuralSchemaTest, DeclaredRootMetadataIsNotPruned) {
+  auto s = MustCompile(R"({"type":"object","properties":{
+      "apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},
+      "spec":{"type":"object","properties":{"a":{"type":"string"}}}}})");
+  json::value obj = json::parse(R"({"apiVersion":"x.io/v1","kind":"X",
+      "metadata":{"name":"n","namespace":"ns","labels":{"k":"v"}},"spec":{"a":"1","b":"2"}})");
+  s->Prune(obj);
+  EXPECT_EQ(json::serialize(obj),
+            R"({"apiVersion":"x.io/v1","kind":"X","metadata":{"name":"n","namespace":"ns","labels":{"k":"v"}},"spec":{"a":"1"}})");
+}
+
 }  // namespace
 }  // namespace carrier::api

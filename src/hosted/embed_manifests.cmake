@@ -1,0 +1,15 @@
+# Writes the YAML manifests of DIR as C++ raw strings (carrier::hosted::EmbeddedManifests).
+# cmake -DDIR=<folder of *.yaml> -DOUTPUT=<file.cc> -P embed_manifests.cmake
+file(GLOB manifests ${DIR}/*.yaml)
+list(SORT manifests)
+set(text "// Generated from src/hosted/crds/*.yaml by embed_manifests.cmake; do not edit.\n")
+string(APPEND text "#include \"hosted/crds.h\"\n\nnamespace carrier::hosted {\n\n")
+string(APPEND text "const std::vector<EmbeddedManifest>& EmbeddedManifests() {\n")
+string(APPEND text "  static const std::vector<EmbeddedManifest> manifests = {\n")
+foreach(path ${manifests})
+  get_filename_component(name ${path} NAME)
+  file(READ ${path} content)
+  string(APPEND text "      {\"${name}\", R\"carrier_manifest(${content})carrier_manifest\"},\n")
+endforeach()
+string(APPEND text "  };\n  return manifests;\n}\n\n}  // namespace carrier::hosted\n")
+file(WRITE ${OUTPUT} "${text}")

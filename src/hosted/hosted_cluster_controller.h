@@ -1,0 +1,77 @@
+#pragma once
+// The HostedCluster controller (HyperShift's operator, for root's hypershift.openshift.io
+// objects): for each HostedCluster <ns>/<name> it
+//   - validates it (validation.h) and reports ValidConfiguration, ValidReleaseImage,
+//     SupportedHostedCluster and ValidHostedControlPlaneConfiguration; a False one stops
+//     reconciliation of the control plane, with Available=False saying why;
+//   - keeps the control-plane namespace <ns>-<name> in root, holding the hosted cluster's
+//     PKI Secrets (pki.h), `admin-kubeconfig` and the HostedControlPlane (the HostedCluster's
+//     spec, release.image as releaseImage);
+//   - keeps the hosted cluster itself: logical cluster <ns>-<name>, created with that PKI as
+//     its credentials, born with openshift-config, openshift-config-managed and the
+//     ClusterVersion `version` reporting the release;
+//   - writes <name>-admin-kubeconfig and <name>-kubeadmin-password in <ns> and status
+//     (kubeconfig, kubeadminPassword, controlPlaneEndpoint, version with history Partial then
+//     Completed, Available, Progressing, Degraded, KubeAPIServerAvailable, EtcdAvailable,
+//     ReconciliationActive, ReconciliationSucceeded);
+//   - honours spec.pausedUntil ("true" or an RFC 3339 time: ReconciliationActive=False,
+//     reason ReconciliationPaused, resumed by requeue_after at that time);
+//   - on deletion (finalizer hypershift.openshift.io/finalizer) removes the cluster's node
+//     pools, its secrets, the logical cluster with all its stored data and the control-plane
+//     namespace, then the HostedCluster.
+// It also keeps the supported-versions ConfigMap (supported_versions.h). Keys: "<ns>/<name>"
+// of root's HostedClusters, and "supported-versions".
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "cluster/logical_clusters.h"
+#include "controllers/controller_manager.h"
+
+namespace carrier::hosted {
+
+struct HostedClusterEnvironment {
+  cluster::LogicalClusters* clusters = nullptr;
+  std::string server_url;     // the listener's URL, "https://127.0.0.1:6443"
+  std::string server_ca_pem;  // the CA that signs the listener's certificate
+  // Drops what the API server derived from a logical cluster this controller deleted
+  // (authenticators, CRD types, RBAC state).
+  std::function<void(const std::string& cluster)> forget_cluster;
+};
+
+inline constexpr std::string_view kHostedClusterFinalizer = "hypershift.openshift.io/finalizer";
+inline constexpr std::string_view kClusterAnnotation = "hypershift.openshift.io/cluster";
+
+class HostedClusterController : public controllers::Controller {
+ public:
+  HostedClusterController(storage::Store& store, HostedClusterEnvironment env)
+      : store_(store), env_(std::move(env)) {}
+  std::string_view name() const override { return "hostedcluster"; }
+  void OnChange(const controllers::Change& change, std::vector<std::string>& keys) override;
+  Status Reconcile(const std::string& key, std::chrono::milliseconds& requeue_after) override;
+
+ private:
+  struct Context;
+  Status Teardown(Context& c);
+  Status ReconcileLive(Context& c, std::chrono::milliseconds& requeue_after);
+  // Makes the control plane and the hosted cluster match `c`; sets c.changed when it had
+  // to create or rewrite anything.
+  Status EnsureControlPlane(Context& c);
+  Status EnsurePki(Context& c);
+  Status EnsureHostedCluster(Context& c);
+  Status EnsureHostedControlPlane(Context& c);
+  Status EnsureSecrets(Context& c);
+  Status WriteHostedCluster(Context& c);
+
+  storage::Store& store_;
+  HostedClusterEnvironment env_;
+  // Maintained by OnChange only (calls are serialised): which HostedClusters a Secret, a
+  // control-plane namespace or a hosted cluster's objects concern.
+  std::map<std::string, std::string> pull_secret_of_;           // hc key → "<ns>/<secret>"
+  std::map<std::string, std::set<std::string>> by_pull_secret_;  // "<ns>/<secret>" → hc keys
+  std::map<std::string, std::string> by_control_plane_;          // "<ns>-<name>" → hc key
+};
+
+}  // namespace carrier::hosted

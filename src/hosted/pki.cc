@@ -1,0 +1,141 @@
+#include "hosted/pki.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "apiserver/authn/jwt.h"
+#include "base/base64.h"
+#include "controllers/json_fields.h"
+#include "hosted/validation.h"
+
+namespace carrier::hosted {
+
+Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
+                                           const std::vector<std::string>& serving_sans) {
+  HostedPki pki;
+  pki.root_ca = credentials.client_ca;
+  pki.service_account_key_pem = credentials.service_account_key_pem;
+  x509::CertificateRequest serving{"kube-apiserver", {"kubernetes"}, serving_sans, true, false};
+  auto serving_pair = x509::IssueCertificate(pki.root_ca, serving);
+  if (!serving_pair.ok()) return serving_pair.status();
+  pki.serving = std::move(*serving_pair);
+  x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};
+  auto admin_pair = x509::IssueCertificate(pki.root_ca, admin);
+  if (!admin_pair.ok()) return admin_pair.status();
+  pki.admin = std::move(*admin_pair);
+  auto public_key = apiserver::authn::PublicKeyPem(pki.service_account_key_pem);
+  if (!public_key.ok()) return public_key.status();
+  pki.service_account_public_key_pem = std::move(*public_key);
+  return pki;
+}
+
+Result<HostedPki> GenerateHostedPki(const std::string& name,
+                                    const std::vector<std::string>& serving_sans) {
+  auto ca = x509::CreateCertificateAuthority("root-ca." + name);
+  if (!ca.ok()) return ca.status();
+  auto key = apiserver::authn::GenerateSigningKey();
+  if (!key.ok()) return key.status();
+  return HostedPkiFromCredentials({std::move(*ca), std::move(*key)}, serving_sans);
+}
+
+std::vector<std::string> ServingNames(const std::string& name, const boost::json::object& spec,
+                                      const std::string& listener_host) {
+  using controllers::ArrayAt;
+  using controllers::ObjectAt;
+  using controllers::StringAt;
+  std::vector<std::string> sans = {"localhost", "127.0.0.1", listener_host, "kubernetes",
+                                   "kubernetes.default", "kubernetes.default.svc",
+                                   "kubernetes.default.svc.cluster.local"};
+  if (const std::string base = StringAt(ObjectAt(&spec, "dns"), "baseDomain"); !base.empty()) {
+    sans.push_back("api." + name + "." + base);
+    sans.push_back("api-int." + name + "." + base);
+  }
+  sans.push_back(StringAt(&spec, "kubeAPIServerDNSName"));
+  if (const boost::json::array* services = ArrayAt(&spec, "services")) {
+    for (const auto& s : *services) {
+      if (StringAt(s.if_object(), "service") != "APIServer") continue;
+      const boost::json::object* strategy = ObjectAt(s.if_object(), "servicePublishingStrategy");
+      sans.push_back(StringAt(ObjectAt(strategy, "route"), "hostname"));
+      sans.push_back(StringAt(ObjectAt(strategy, "loadBalancer"), "hostname"));
+      sans.push_back(StringAt(ObjectAt(strategy, "nodePort"), "address"));
+    }
+  }
+  for (const auto& n : NetworksOf(boost::json::object{{"spec", spec}})) {
+    if (n.field.rfind("spec.networking.serviceNetwork", 0) != 0) continue;
+    if (auto cidr = ParseCidr(n.cidr); cidr.ok()) sans.push_back(NthAddress(*cidr, 1));
+  }
+  sans.erase(std::remove(sans.begin(), sans.end(), std::string()), sans.end());
+  std::sort(sans.begin(), sans.end());
+  sans.erase(std::unique(sans.begin(), sans.end()), sans.end());
+  return sans;
+}
+
+std::map<std::string, std::map<std::string, std::string>> PkiSecrets(const HostedPki& pki) {
+  auto tls = [](const x509::KeyPair& pair) {
+    return std::map<std::string, std::string>{{"tls.crt", Base64Encode(pair.cert_pem)},
+                                              {"tls.key", Base64Encode(pair.key_pem)}};
+  };
+  auto root = tls(pki.root_ca);
+  root["ca.crt"] = Base64Encode(pki.root_ca.cert_pem);
+  return {{std::string(kRootCaSecret), root},
+          {std::string(kServingSecret), tls(pki.serving)},
+          {std::string(kAdminClientSecret), tls(pki.admin)},
+          {std::string(kSigningKeySecret),
+           {{"service-account.key", Base64Encode(pki.service_account_key_pem)},
+            {"service-account.pub", Base64Encode(pki.service_account_public_key_pem)}}}};
+}
+
+Result<HostedPki> PkiFromSecrets(
+    const std::map<std::string, std::map<std::string, std::string>>& secrets) {
+  auto field = [&](std::string_view secret, const std::string& key) -> Result<std::string> {
+    auto s = secrets.find(std::string(secret));
+    if (s == secrets.end()) return DataLoss("PKI secret " + std::string(secret) + " is missing");
+    auto v = s->second.find(key);
+    if (v == s->second.end()) {
+      return DataLoss("PKI secret " + std::string(secret) + " has no " + key);
+    }
+    auto decoded = Base64Decode(v->second);
+    if (!decoded || decoded->empty()) {
+      return DataLoss("PKI secret " + std::string(secret) + " has a damaged " + key);
+    }
+    return *decoded;
+  };
+  HostedPki pki;
+  struct Field {
+    std::string_view secret;
+    const char* key;
+    std::string* out;
+  };
+  for (const Field& f : {Field{kRootCaSecret, "tls.crt", &pki.root_ca.cert_pem},
+                         Field{kRootCaSecret, "tls.key", &pki.root_ca.key_pem},
+                         Field{kServingSecret, "tls.crt", &pki.serving.cert_pem},
+                         Field{kServingSecret, "tls.key", &pki.serving.key_pem},
+                         Field{kAdminClientSecret, "tls.crt", &pki.admin.cert_pem},
+                         Field{kAdminClientSecret, "tls.key", &pki.admin.key_pem},
+                         Field{kSigningKeySecret, "service-account.key", &pki.service_account_key_pem},
+                         Field{kSigningKeySecret, "service-account.pub",
+                               &pki.service_account_public_key_pem}}) {
+    auto value = field(f.secret, f.key);
+    if (!value.ok()) return value.status();
+    *f.out = std::move(*value);
+  }
+  return pki;
+}
+
+std::string GenerateKubeadminPassword() {
+  static constexpr std::string_view kAlphabet =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string out;
+  while (out.size() < 23) {
+    unsigned char byte = 0;
+    if (RAND_bytes(&byte, 1) != 1) continue;
+    if (byte >= 248) continue;  // 248 = 4 * 62: keep the choice uniform
+    if (out.size() % 6 == 5) out += '-';
+    out += kAlphabet[byte % kAlphabet.size()];
+  }
+  return out;
+}
+
+}  // namespace carrier::hosted
