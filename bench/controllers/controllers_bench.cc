@@ -424,8 +424,11 @@ int Main(int argc, char** argv) {
   std::printf("  bindings/s ÷ raw etcd puts/s: %.2fx\n", puts > 0 ? figures.bind_per_s / puts : 0);
   std::printf("  server memory       VmHWM %.1f MiB, VmRSS %.1f MiB\n",
               StatusMiB(server.pid(), "VmHWM"), StatusMiB(server.pid(), "VmRSS"));
+  // SIGTERM lets the controllers finish their queue first, so this can take a while.
+  const auto stop_start = Clock::now();
   std::string exit = server.Stop();
-  std::printf("carrier serve stopped: %s\n", exit.c_str());
+  std::printf("carrier serve stopped: %s, %.1f s after SIGTERM\n", exit.c_str(),
+              std::chrono::duration<double>(Clock::now() - stop_start).count());
   std::fflush(stdout);
 
   if (config.clusters > 0) {
