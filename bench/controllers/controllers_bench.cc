@@ -405,7 +405,10 @@ int Main(int argc, char** argv) {
   test::TempDir dir("carrier-bench-controllers");
   std::string data_dir = dir.path() + "/data";
   mkdir(data_dir.c_str(), 0755);
-  CarrierServer server(config.carrier, data_dir);
+  // The simulated nodes never renew a Lease or their status (a kubelet does every 10 s): a
+  // long grace period keeps the node lifecycle controller from marking them NotReady
+  // (tainting them and evicting their pods) during the run.
+  CarrierServer server(config.carrier, data_dir, {"--node-monitor-grace-period", "1h"});
   LoadClient client(server.WaitForKubeconfig(), config.client_threads);
   Connection setup(client);
   server.WaitReady(setup);
