@@ -424,7 +424,7 @@ int Main(int argc, char** argv) {
                                     figures.stored_pod_bytes);
   std::printf("  raw etcd puts/s     %10.0f  (concurrency %d, %zu-byte values: a stored bound pod)\n",
               puts, config.concurrency, figures.stored_pod_bytes);
-  std::printf("  bindings/s ÷ raw etcd puts/s: %.2fx\n", puts > 0 ? figures.bind_per_s / puts : 0);
+  std::printf("  bindings/s ÷ raw etcd puts/s: %.4fx\n", puts > 0 ? figures.bind_per_s / puts : 0);
   std::printf("  server memory       VmHWM %.1f MiB, VmRSS %.1f MiB\n",
               StatusMiB(server.pid(), "VmHWM"), StatusMiB(server.pid(), "VmRSS"));
   // SIGTERM lets the controllers finish their queue first, so this can take a while.
