@@ -10,26 +10,20 @@
 // The server runs on its default embedded store (SQLite, synchronous=FULL) in a fresh data
 // directory next to etcd's, so both acknowledge a write only once it is fsync'd.
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "base/base64.h"
+#include "carrier_server.h"
 #include "load_client.h"
 #include "storage/etcd/etcd_raw.h"
 #include "support/etcd_process.h"
@@ -54,165 +48,6 @@ struct Config {
   int client_threads = 2;
 };
 
-// The running `carrier serve` processes, stopped by Die (std::exit runs no destructors of
-// locals).
-std::set<pid_t> g_server_pids;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "api_bench: %s\n", what.c_str());
-  for (pid_t pid : g_server_pids) {
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
-  }
-  std::exit(1);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// utime + stime of `pid` in seconds, from /proc/<pid>/stat.
-double CpuSeconds(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  long utime = 0, stime = 0;
-  for (int i = 0; fields >> f; ++i) {  // i = 0 is field 3 (state); utime is field 14
-    if (i == 11) utime = std::atol(f.c_str());
-    if (i == 12) { stime = std::atol(f.c_str()); break; }
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double SelfCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
-
-// A /proc/<pid>/status field in MiB ("VmHWM", "VmRSS").
-double StatusMiB(pid_t pid, const std::string& field) {
-  std::istringstream in(ReadFile("/proc/" + std::to_string(pid) + "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atof(line.c_str() + field.size() + 1) / 1024;
-  }
-  return 0;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  return v[i];
-}
-
-// `carrier serve` on a free loopback port with a fresh data dir; SIGTERM on destruction.
-class CarrierServer {
- public:
-  CarrierServer(const std::string& binary, const std::string& data_dir,
-                std::vector<std::string> extra_args = {})
-      : data_dir_(data_dir) {
-    port_ = test::FreePort();
-    log_ = data_dir + ".serve.log";
-    std::string port = std::to_string(port_);
-    std::vector<std::string> args = {binary, "serve", "--data-dir", data_dir, "--port", port};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ < 0) Die("fork failed");
-    if (pid_ == 0) {
-      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-    g_server_pids.insert(pid_);
-  }
-  ~CarrierServer() { Stop(); }
-
-  // The admin kubeconfig's credentials, once the server wrote it.
-  Endpoint WaitForKubeconfig() {
-    std::string path = data_dir_ + "/admin.kubeconfig";
-    bool written = test::WaitFor([&] {
-      struct stat st{};
-      return Exited() || (stat(path.c_str(), &st) == 0 && st.st_size > 0);
-    }, std::chrono::seconds(60));
-    if (!written || pid_ <= 0) Die("carrier serve did not write " + path + "; its log:\n" + ReadFile(log_));
-    return EndpointOf(ReadFile(path), path);
-  }
-
-  // The CA and client credentials of a kubeconfig's text, for this server's port.
-  Endpoint EndpointOf(const std::string& kubeconfig, const std::string& what) const {
-    Endpoint e;
-    e.port = static_cast<uint16_t>(port_);
-    std::istringstream in(kubeconfig);
-    std::string line;
-    auto field = [&](const std::string& key, std::string& out) {
-      size_t at = line.find(key + ": ");
-      if (at == std::string::npos) return;
-      auto decoded = Base64Decode(line.substr(at + key.size() + 2));
-      if (!decoded) Die("bad " + key + " in " + what);
-      out = *decoded;
-    };
-    while (std::getline(in, line)) {
-      field("certificate-authority-data", e.ca_pem);
-      field("client-certificate-data", e.cert_pem);
-      field("client-key-data", e.key_pem);
-    }
-    if (e.ca_pem.empty() || e.cert_pem.empty() || e.key_pem.empty()) {
-      Die(what + " lacks the CA, the client certificate or its key");
-    }
-    return e;
-  }
-
-  bool Exited() {
-    if (pid_ <= 0) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_status_ = status;
-      g_server_pids.erase(pid_);
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-
-  // SIGTERM, then the exit status as text ("exit 0", "signal 11", ...).
-  std::string Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      exit_status_ = status;
-      g_server_pids.erase(pid_);
-      pid_ = -1;
-    }
-    if (WIFEXITED(exit_status_)) return "exit " + std::to_string(WEXITSTATUS(exit_status_));
-    if (WIFSIGNALED(exit_status_)) return "signal " + std::to_string(WTERMSIG(exit_status_));
-    return "unknown";
-  }
-
-  pid_t pid() const { return pid_; }
-  const std::string& log() const { return log_; }
-
- private:
-  std::string data_dir_;
-  std::string log_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-  int exit_status_ = 0;
-};
-
 std::string ConfigMapBody(const std::string& name, size_t total_bytes) {
   std::string head = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
                      R"("},"data":{"payload":")";
@@ -229,14 +64,6 @@ void PrintErrors(const char* what, const std::vector<std::string>& samples, int6
   if (errors == 0 && samples.empty()) return;
   std::printf("  !! %s: %lld errors; first ones:\n", what, static_cast<long long>(errors));
   for (const auto& s : samples) std::printf("     %s\n", s.c_str());
-}
-
-// One request that must get `expect`; exits the benchmark (with both printed) otherwise.
-HttpResult MustDo(Connection& conn, const HttpRequest& request, int expect) {
-  auto r = conn.Do(request);
-  if (!r.ok()) Die(r.status().ToString());
-  if (r->status != expect) Die("unexpected answer: " + Describe(request, *r));
-  return std::move(r).value();
 }
 
 Config ParseArgs(int argc, char** argv) {
@@ -358,11 +185,7 @@ int Main(int argc, char** argv) {
   Endpoint endpoint = server.WaitForKubeconfig();
   LoadClient client(endpoint, config.client_threads);
   Connection setup(client);
-  bool ready = test::WaitFor([&] {
-    auto r = setup.Do({"GET", "/readyz", ""});
-    return r.ok() && r->status == 200;
-  }, std::chrono::seconds(60));
-  if (!ready) Die("carrier serve did not become ready; its log:\n" + ReadFile(server.log()));
+  server.WaitReady(setup);
   const pid_t pid = server.pid();
 
   std::printf("bench/api: carrier serve (pid %d, SQLite store in %s) at https://127.0.0.1:%u, "
@@ -454,11 +277,7 @@ int Main(int argc, char** argv) {
                         "MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota"});
     LoadClient bare_client(bare.WaitForKubeconfig(), config.client_threads);
     Connection bare_setup(bare_client);
-    bool bare_ready = test::WaitFor([&] {
-      auto r = bare_setup.Do({"GET", "/readyz", ""});
-      return r.ok() && r->status == 200;
-    }, std::chrono::seconds(60));
-    if (!bare_ready) Die("the second carrier serve did not become ready; its log:\n" + ReadFile(bare.log()));
+    bare.WaitReady(bare_setup);
     MustDo(bare_setup, {"POST", cm_path, ConfigMapBody("get-target", config.object_bytes)}, 201);
     std::printf("\nwhat admission adds (concurrency 16, %.1f s per cell; system:admin on both)\n",
                 config.get_seconds);

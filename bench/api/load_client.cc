@@ -302,15 +302,43 @@ struct FanOutShared {
   }
 };
 
-// One watch stream: reads event lines until the connection is closed, timing each event
-// that names one of the writes.
-class Watcher : public std::enable_shared_from_this<Watcher> {
+// What the fan-out's streams do with their lines: time each event that names one of the
+// writes.
+void CountEvent(FanOutShared& shared, std::vector<double>& latencies, std::string_view line) {
+  size_t at = line.find(shared.prefix);
+  if (at == std::string_view::npos) return;
+  auto now = Clock::now();
+  size_t digits = at + shared.prefix.size();
+  int64_t i = 0;
+  bool any = false;
+  while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') {
+    i = i * 10 + (line[digits++] - '0');
+    any = true;
+  }
+  if (!any || i < 0 || i >= static_cast<int64_t>(shared.sent_ns.size())) return;
+  int64_t sent = shared.sent_ns[i].load();
+  latencies.push_back(static_cast<double>(now.time_since_epoch().count() - sent) / 1e6);
+  if (shared.received[i].fetch_add(1) + 1 == shared.established.load()) shared.Notify();
+}
+
+}  // namespace
+
+// One streamed GET (a watch): reads the chunked body line by line until the connection is
+// closed, handing each line to on_line on the stream's strand.
+class LineStream::Impl : public std::enable_shared_from_this<LineStream::Impl> {
  public:
-  Watcher(LoadClient::Impl& client, FanOutShared& shared, std::string target)
-      : client_(client), shared_(shared), target_(std::move(target)), strand_(client.NewStrand()) {}
+  struct Callbacks {
+    std::function<void()> on_established;  // the server answered 200 with a chunked body
+    std::function<void(std::string_view)> on_line;
+    std::function<void(std::string)> on_error;  // not called for the end Stop() caused
+    std::function<void()> on_finished;          // always, last
+  };
+
+  Impl(LoadClient::Impl& client, std::string target, Callbacks callbacks)
+      : client_(client), target_(std::move(target)), callbacks_(std::move(callbacks)),
+        strand_(client.NewStrand()) {}
 
   asio::awaitable<void> Run() {
-    bool counted = false;
     try {
       stream_ = co_await client_.Open(strand_);
       auto req = client_.Build({"GET", target_, ""});
@@ -327,29 +355,25 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
       co_await bhttp::async_read_header(*stream_, buffer_, parser, asio::use_awaitable);
       beast::get_lowest_layer(*stream_).expires_never();
       if (parser.get().result_int() != 200 || !parser.chunked()) {
-        shared_.Error("watch " + target_ + " -> " + std::to_string(parser.get().result_int()) +
-                      (parser.chunked() ? "" : " (not chunked)"));
-        co_return;
-      }
-      counted = true;
-      shared_.established++;
-      shared_.Notify();
-      while (!parser.is_done()) {
-        auto [ec, n] = co_await bhttp::async_read_some(*stream_, buffer_, parser,
-                                                       asio::as_tuple(asio::use_awaitable));
-        (void)n;
-        if (ec) {
-          if (!stopping_) shared_.Error("watch stream: " + ec.message());
-          break;
+        callbacks_.on_error("GET " + target_ + " -> " + std::to_string(parser.get().result_int()) +
+                            (parser.chunked() ? "" : " (not chunked)"));
+      } else {
+        callbacks_.on_established();
+        while (!parser.is_done()) {
+          auto [ec, n] = co_await bhttp::async_read_some(*stream_, buffer_, parser,
+                                                         asio::as_tuple(asio::use_awaitable));
+          (void)n;
+          if (ec) {
+            if (!stopping_) callbacks_.on_error("stream " + target_ + ": " + ec.message());
+            break;
+          }
         }
+        if (parser.is_done() && !stopping_) callbacks_.on_error("stream " + target_ + " ended by the server");
       }
-      if (parser.is_done() && !stopping_) shared_.Error("watch stream ended by the server");
     } catch (const std::exception& e) {
-      if (!stopping_) shared_.Error(std::string("watch: ") + e.what());
+      if (!stopping_) callbacks_.on_error("stream " + target_ + ": " + e.what());
     }
-    (void)counted;
-    shared_.finished++;
-    shared_.Notify();
+    callbacks_.on_finished();
   }
 
   // Closes the socket on the strand (ends Run).
@@ -364,7 +388,6 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   }
 
   Strand strand() const { return strand_; }
-  std::vector<double> latencies_ms;
 
  private:
   void Consume(std::string_view data) {
@@ -373,29 +396,15 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
     for (;;) {
       size_t end = pending_.find('\n', begin);
       if (end == std::string::npos) break;
-      std::string_view line(pending_.data() + begin, end - begin);
+      callbacks_.on_line(std::string_view(pending_.data() + begin, end - begin));
       begin = end + 1;
-      size_t at = line.find(shared_.prefix);
-      if (at == std::string_view::npos) continue;
-      auto now = Clock::now();
-      size_t digits = at + shared_.prefix.size();
-      int64_t i = 0;
-      bool any = false;
-      while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') {
-        i = i * 10 + (line[digits++] - '0');
-        any = true;
-      }
-      if (!any || i < 0 || i >= static_cast<int64_t>(shared_.sent_ns.size())) continue;
-      int64_t sent = shared_.sent_ns[i].load();
-      latencies_ms.push_back(static_cast<double>(now.time_since_epoch().count() - sent) / 1e6);
-      if (shared_.received[i].fetch_add(1) + 1 == shared_.established.load()) shared_.Notify();
     }
     pending_.erase(0, begin);
   }
 
   LoadClient::Impl& client_;
-  FanOutShared& shared_;
   std::string target_;
+  Callbacks callbacks_;
   Strand strand_;
   std::unique_ptr<Stream> stream_;
   beast::flat_buffer buffer_;
@@ -403,7 +412,63 @@ class Watcher : public std::enable_shared_from_this<Watcher> {
   bool stopping_ = false;
 };
 
+namespace {
+
+// Starts `impl` running on its strand; the future is ready once it finished.
+std::future<void> Spawn(const std::shared_ptr<LineStream::Impl>& impl) {
+  return asio::co_spawn(impl->strand(), [impl]() { return impl->Run(); }, asio::use_future);
+}
+
 }  // namespace
+
+struct LineStream::State {
+  std::mutex mu;
+  std::condition_variable changed;
+  bool established = false;
+  bool finished = false;
+  std::string error;
+};
+
+Result<std::unique_ptr<LineStream>> LineStream::Open(LoadClient& client, const std::string& target,
+                                                     std::function<void(std::string_view)> on_line) {
+  std::unique_ptr<LineStream> stream(new LineStream());
+  auto state = std::make_shared<State>();
+  stream->state_ = state;
+  auto update = [state](auto change) {
+    std::lock_guard lock(state->mu);
+    change(*state);
+    state->changed.notify_all();
+  };
+  Impl::Callbacks callbacks{
+      [update] { update([](State& s) { s.established = true; }); },
+      std::move(on_line),
+      [update](std::string error) { update([&](State& s) { s.error = std::move(error); }); },
+      [update] { update([](State& s) { s.finished = true; }); }};
+  stream->impl_ = std::make_shared<Impl>(client.impl(), target, std::move(callbacks));
+  stream->done_ = Spawn(stream->impl_);
+  std::unique_lock lock(state->mu);
+  state->changed.wait(lock, [&] { return state->established || state->finished; });
+  if (!state->established) {
+    std::string error = state->error;
+    lock.unlock();
+    stream->Stop();
+    return Unavailable(error);
+  }
+  return stream;
+}
+
+LineStream::~LineStream() { Stop(); }
+
+void LineStream::Stop() {
+  if (!done_.valid()) return;
+  impl_->Stop();
+  done_.get();
+}
+
+std::string LineStream::error() const {
+  std::lock_guard lock(state_->mu);
+  return state_->error;
+}
 
 FanOutResult LoadClient::WatchFanOut(int watchers, const std::string& watch_target, int writes,
                                      const std::function<HttpRequest(int)>& write,
@@ -413,14 +478,25 @@ FanOutResult LoadClient::WatchFanOut(int watchers, const std::string& watch_targ
   FanOutShared shared(writes, name_prefix);
   shared.watchers = watchers;
   FanOutResult out;
-  std::vector<std::shared_ptr<Watcher>> all;
+  std::vector<std::shared_ptr<LineStream::Impl>> all;
+  std::vector<std::vector<double>> latencies(watchers);
   std::vector<std::future<void>> done;
   auto start = Clock::now();
   // Open the streams in waves of 100 so the listener's backlog never overflows.
   for (int i = 0; i < watchers; ++i) {
-    auto w = std::make_shared<Watcher>(*impl_, shared, watch_target);
-    all.push_back(w);
-    done.push_back(asio::co_spawn(w->strand(), [w]() { return w->Run(); }, asio::use_future));
+    LineStream::Impl::Callbacks callbacks{
+        [&shared] {
+          shared.established++;
+          shared.Notify();
+        },
+        [&shared, &mine = latencies[i]](std::string_view line) { CountEvent(shared, mine, line); },
+        [&shared](std::string error) { shared.Error("watch: " + std::move(error)); },
+        [&shared] {
+          shared.finished++;
+          shared.Notify();
+        }};
+    all.push_back(std::make_shared<LineStream::Impl>(*impl_, watch_target, std::move(callbacks)));
+    done.push_back(Spawn(all.back()));
     if ((i + 1) % 100 == 0 || i + 1 == watchers) {
       std::unique_lock lock(shared.mu);
       shared.changed.wait_for(lock, std::chrono::seconds(60), [&] {
@@ -461,9 +537,7 @@ FanOutResult LoadClient::WatchFanOut(int watchers, const std::string& watch_targ
   for (auto& w : all) w->Stop();
   for (auto& f : done) f.get();
   for (int i = 0; i < writes; ++i) out.delivered += shared.received[i].load();
-  for (auto& w : all) {
-    out.latencies_ms.insert(out.latencies_ms.end(), w->latencies_ms.begin(), w->latencies_ms.end());
-  }
+  for (auto& l : latencies) out.latencies_ms.insert(out.latencies_ms.end(), l.begin(), l.end());
   out.error_samples = shared.samples;
   return out;
 }

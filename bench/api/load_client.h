@@ -8,11 +8,15 @@
 //     request as soon as the previous answer is read, for a time or a request count;
 //   - LoadClient::WatchFanOut: many concurrent watch streams, then writes one at a time, and
 //     the delay from just before each write to each stream's receipt of its event.
+//   - LineStream: one streamed GET (a watch) whose body lines are handed to a callback as
+//     they arrive.
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -72,6 +76,30 @@ struct FanOutResult {
   int64_t delivered = 0;        // events received that matched a write
   std::vector<double> latencies_ms;  // write -> receipt, one per delivered event, unsorted
   std::vector<std::string> error_samples;
+};
+
+// A watch (any GET with a chunked body) read line by line on the client's threads until
+// Stop(): on_line gets each line without its '\n', one call at a time.
+class LineStream {
+ public:
+  // Opens GET `target` and returns once the server answered 200 with a chunked body (an
+  // error otherwise).
+  static Result<std::unique_ptr<LineStream>> Open(LoadClient& client, const std::string& target,
+                                                  std::function<void(std::string_view)> on_line);
+  ~LineStream();  // Stop()s
+  // Closes the connection and waits until the reader finished.
+  void Stop();
+  // Why the stream ended before Stop() ("" while it runs).
+  std::string error() const;
+
+  class Impl;
+
+ private:
+  struct State;
+  LineStream() = default;
+  std::shared_ptr<Impl> impl_;
+  std::shared_ptr<State> state_;
+  std::future<void> done_;
 };
 
 class LoadClient {

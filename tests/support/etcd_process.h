@@ -45,6 +45,7 @@ class EtcdProcess {
   void Kill();
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // -1 when not running
   std::string endpoint() const;  // "127.0.0.1:<client port>"
   // With Options::tls: the CA that signed the server certificate, and a client key pair.
   std::string ca_file() const { return dir_.path() + "/ca.pem"; }
