@@ -57,17 +57,17 @@ StoredObject Hold(const storage::KeyValue& kv, json::object object) {
 void Scheduler::OnChange(const Change& change, std::vector<std::string>& keys) {
   const ObjectRef& ref = change.ref;
   if (!ref.group.empty()) return;
-  if (ref.resource == "pods" && change.type == Change::Type::kPut && change.value &&
-      Pending(*change.value)) {
-    keys.push_back(ref.cluster + "/" + ref.namespace_ + "/" + ref.name);
-  } else if (ref.resource == "nodes" || (ref.resource == "pods" && change.type == Change::Type::kDelete)) {
-    keys.push_back(ref.cluster + "/*");  // room may have appeared
+  const bool pending_pod = ref.resource == "pods" && change.type == Change::Type::kPut &&
+                           change.value && Pending(*change.value);
+  // A pod deleted or a node changed: room may have appeared for pods that fit nowhere.
+  if (pending_pod || ref.resource == "nodes" ||
+      (ref.resource == "pods" && change.type == Change::Type::kDelete)) {
+    keys.push_back(ref.cluster + "/*");
   }
 }
 
 Status Scheduler::Reconcile(const std::string& key, std::chrono::milliseconds&) {
-  const size_t a = key.find('/');
-  const std::string cluster = key.substr(0, a), rest = key.substr(a + 1);
+  const std::string cluster = key.substr(0, key.find('/'));
   const auto& pod_type = BuiltInType("", "pods");
 
   // One snapshot of the cluster for the whole pass.
@@ -80,18 +80,12 @@ Status Scheduler::Reconcile(const std::string& key, std::chrono::milliseconds&) 
     auto node = apiserver::DecodeStored(kv.value, kv.mod_revision);
     if (node.ok()) snapshot.AddNode(std::move(*node));
   }
-  std::string wanted;  // the one pod of a pod key (its store key)
-  if (rest != "*") {
-    const size_t b = rest.find('/');
-    wanted = StoreKey(cluster, pod_type, rest.substr(0, b), rest.substr(b + 1));
-  }
   list.range = storage::KeyRange::Prefix(StoreKey(cluster, pod_type, "", ""));
   auto pods = store_.List(list);
   if (!pods.ok()) return pods.status();
   std::vector<StoredObject> pending;
   for (const auto& kv : pods->kvs) {
     const bool pending_pod = Pending(kv.value);
-    if (pending_pod && !wanted.empty() && kv.key != wanted) continue;
     auto pod = apiserver::DecodeStored(kv.value, kv.mod_revision);
     if (!pod.ok()) continue;
     if (pending_pod) {
@@ -100,8 +94,14 @@ Status Scheduler::Reconcile(const std::string& key, std::chrono::milliseconds&) 
       snapshot.AddBoundPod(std::make_shared<const json::object>(std::move(*pod)));
     }
   }
-  for (StoredObject& pod : pending) CARRIER_RETURN_IF_ERROR(SchedulePod(cluster, pod, snapshot));
-  return {};
+  // A pod that could not be bound (its write lost a race) does not hold back the others;
+  // the pass is retried for it.
+  Status first_error;
+  for (StoredObject& pod : pending) {
+    Status st = SchedulePod(cluster, pod, snapshot);
+    if (!st.ok() && first_error.ok()) first_error = st;
+  }
+  return first_error;
 }
 
 Status Scheduler::SchedulePod(const std::string& cluster, StoredObject& pod_read,

@@ -5,9 +5,10 @@
 // PodScheduled condition and the Scheduled / FailedScheduling events, the latter with
 // Kubernetes' message ("0/2 nodes are available: 1 node(s) didn't match Pod's node
 // affinity/selector, ..."). A pod that fits nowhere is tried again when a node or a pod of
-// its cluster changes. Keys: "<cluster>/<namespace>/<pod>", or "<cluster>/*" to retry every
-// pending pod; either lists the cluster's nodes and pods once and schedules from that
-// snapshot, adding each pod it binds.
+// its cluster changes. One key per cluster, "<cluster>/*": a pass lists the cluster's nodes
+// and pods once and schedules every pending pod from that snapshot, adding each pod it
+// binds. Pods created while a pass runs queue the key once more (the queue de-duplicates),
+// so a burst of N pods costs a few passes, not N lists of every pod.
 
 #include "controllers/controller_manager.h"
 #include "controllers/objects.h"

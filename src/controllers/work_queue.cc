@@ -75,7 +75,7 @@ void WorkQueue::Forget(const std::string& key) {
 std::optional<std::string> WorkQueue::Get() {
   std::unique_lock lock(mu_);
   ready_.wait(lock, [this] { return !queue_.empty() || shutting_down_; });
-  if (queue_.empty()) return std::nullopt;
+  if (shutting_down_) return std::nullopt;  // what is still queued is dropped: we are stopping
   std::string key = std::move(queue_.front());
   queue_.pop_front();
   if (auto it = queued_at_.find(key); it != queued_at_.end()) {

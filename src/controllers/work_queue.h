@@ -36,7 +36,7 @@ class WorkQueue {
   // Forgets a key's failures (call after it succeeded).
   void Forget(const std::string& key);
 
-  // Blocks for the next key; nullopt once shut down.
+  // Blocks for the next key; nullopt once shut down (keys still queued are not handed out).
   std::optional<std::string> Get();
   // Marks a key from Get() as processed (it is queued again if it was added meanwhile).
   void Done(const std::string& key);

@@ -56,5 +56,13 @@ TEST(WorkQueueTest, ShutDownWakesWorkers) {
   EXPECT_FALSE(got.has_value());
 }
 
+// A stopping server must not first work through a long queue.
+TEST(WorkQueueTest, QueuedKeysAreNotHandedOutAfterShutDown) {
+  WorkQueue q;
+  for (int i = 0; i < 100; ++i) q.Add("key-" + std::to_string(i));
+  q.ShutDown();
+  EXPECT_FALSE(q.Get().has_value());
+}
+
 }  // namespace
 }  // namespace carrier::controllers
