@@ -54,6 +54,13 @@ StoredObject Hold(const storage::KeyValue& kv, json::object object) {
 
 }  // namespace
 
+size_t FeasibleNodesToFind(size_t nodes) {
+  constexpr size_t kMinFeasibleNodesToFind = 100;
+  if (nodes <= kMinFeasibleNodesToFind) return nodes;
+  const size_t percent = std::max<int64_t>(5, 50 - static_cast<int64_t>(nodes) / 125);
+  return std::max(kMinFeasibleNodesToFind, nodes * percent / 100);
+}
+
 void Scheduler::OnChange(const Change& change, std::vector<std::string>& keys) {
   const ObjectRef& ref = change.ref;
   if (!ref.group.empty()) return;
@@ -116,7 +123,12 @@ Status Scheduler::SchedulePod(const std::string& cluster, StoredObject& pod_read
   // affinity normalised to 0-100 (weight 2); ties go to the node with fewer pods.
   std::vector<scheduling::NodeState*> feasible;
   std::map<std::string, int> reasons;
-  for (scheduling::NodeState& node : snapshot.nodes()) {
+  std::vector<scheduling::NodeState>& nodes = snapshot.nodes();
+  const size_t enough = FeasibleNodesToFind(nodes.size());
+  const size_t start = nodes.empty() ? 0 : next_start_node_.load() % nodes.size();
+  size_t examined = 0;
+  for (; examined < nodes.size() && feasible.size() < enough; ++examined) {
+    scheduling::NodeState& node = nodes[(start + examined) % nodes.size()];
     std::string reason = scheduling::RunFilters(pod, node, snapshot);
     if (reason.empty()) {
       feasible.push_back(&node);
@@ -124,6 +136,7 @@ Status Scheduler::SchedulePod(const std::string& cluster, StoredObject& pod_read
       ++reasons[reason];
     }
   }
+  next_start_node_.store(start + examined);
   int64_t max_weight = 0;
   for (auto* node : feasible) max_weight = std::max(max_weight, scheduling::PreferredNodeAffinityWeight(pod, *node->node));
   scheduling::NodeState* best = nullptr;

@@ -8,7 +8,12 @@
 // its cluster changes. One key per cluster, "<cluster>/*": a pass lists the cluster's nodes
 // and pods once and schedules every pending pod from that snapshot, adding each pod it
 // binds. Pods created while a pass runs queue the key once more (the queue de-duplicates),
-// so a burst of N pods costs a few passes, not N lists of every pod.
+// so a burst of N pods costs a few passes, not N lists of every pod. In a large cluster the
+// search for a pod stops once enough feasible nodes are found (FeasibleNodesToFind, as
+// Kubernetes' adaptive percentageOfNodesToScore), the next search starting where it stopped
+// so that every node gets its turn; a pod that fits nowhere is checked against every node.
+
+#include <atomic>
 
 #include "controllers/controller_manager.h"
 #include "controllers/objects.h"
@@ -25,11 +30,16 @@ class Scheduler : public Controller {
 
  private:
   Status SchedulePod(const std::string& cluster, StoredObject& pod, scheduling::Snapshot& snapshot);
+  std::atomic<size_t> next_start_node_{0};  // shared by the passes of every cluster
   storage::Store& store_;
 };
 
 // A resource quantity ("100m", "2", "128Mi", "1G", "1.5") in milli-units for cpu, units
 // otherwise; nullopt when malformed.
 std::optional<int64_t> ParseQuantityMilli(std::string_view q);
+
+// How many feasible nodes a search looks for among `nodes`: all up to 100, then
+// max(100, nodes × max(5, 50 − nodes/125)%), Kubernetes' adaptive default.
+size_t FeasibleNodesToFind(size_t nodes);
 
 }  // namespace carrier::controllers

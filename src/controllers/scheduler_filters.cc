@@ -180,21 +180,21 @@ void Snapshot::AddNode(json::object node) {
   NodeState state;
   state.name = std::string(apiserver::MetaString(node, "name"));
   state.node = std::make_shared<const json::object>(std::move(node));
+  by_name_[state.name] = nodes_.size();
   nodes_.push_back(std::move(state));
 }
 
 void Snapshot::AddBoundPod(std::shared_ptr<const json::object> pod) {
-  const std::string node_name = StringAt(Spec(*pod), "nodeName");
-  for (NodeState& n : nodes_) {
-    if (n.name != node_name) continue;
-    ++n.pods;
-    n.cpu += PodRequests(*pod, "cpu");
-    n.memory += PodRequests(*pod, "memory");
-    n.score_cpu += ScoreRequest(*pod, "cpu");
-    n.score_memory += ScoreRequest(*pod, "memory");
-    n.bound.push_back(std::move(pod));
-    return;
-  }
+  auto it = by_name_.find(StringAt(Spec(*pod), "nodeName"));
+  if (it == by_name_.end()) return;
+  NodeState& n = nodes_[it->second];
+  ++n.pods;
+  n.cpu += PodRequests(*pod, "cpu");
+  n.memory += PodRequests(*pod, "memory");
+  n.score_cpu += ScoreRequest(*pod, "cpu");
+  n.score_memory += ScoreRequest(*pod, "memory");
+  if (!RequiredTerms(*pod, "podAntiAffinity").empty()) anti_affinity_pods_.emplace_back(it->second, pod);
+  n.bound.push_back(std::move(pod));
 }
 
 int64_t PodRequests(const json::object& pod, std::string_view resource) {
@@ -266,14 +266,13 @@ std::string FilterResources(const json::object& pod, const NodeState& node) {
 
 std::string FilterInterPodAffinity(const json::object& pod, const NodeState& node, const Snapshot& snapshot) {
   // Existing pods' required anti-affinity against this pod.
-  for (const NodeState& other : snapshot.nodes()) {
-    for (const auto& bound : other.bound) {
-      for (const PodTerm& term : RequiredTerms(*bound, "podAntiAffinity")) {
-        if (!TermMatchesPod(term, pod)) continue;
-        auto mine = TopologyValue(*node.node, term.topology_key);
-        if (mine && mine == TopologyValue(*other.node, term.topology_key)) {
-          return "node(s) didn't satisfy existing pods anti-affinity rules";
-        }
+  for (const auto& [other_index, bound] : snapshot.anti_affinity_pods()) {
+    const NodeState& other = snapshot.nodes()[other_index];
+    for (const PodTerm& term : RequiredTerms(*bound, "podAntiAffinity")) {
+      if (!TermMatchesPod(term, pod)) continue;
+      auto mine = TopologyValue(*node.node, term.topology_key);
+      if (mine && mine == TopologyValue(*other.node, term.topology_key)) {
+        return "node(s) didn't satisfy existing pods anti-affinity rules";
       }
     }
   }

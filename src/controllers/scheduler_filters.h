@@ -13,6 +13,8 @@
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace carrier::controllers::scheduling {
@@ -34,9 +36,16 @@ class Snapshot {
   void AddBoundPod(std::shared_ptr<const boost::json::object> pod);
   std::vector<NodeState>& nodes() { return nodes_; }
   const std::vector<NodeState>& nodes() const { return nodes_; }
+  // The bound pods with required anti-affinity terms (few, usually none), with the index of
+  // their node: every placement must respect them, so they are kept apart.
+  const std::vector<std::pair<size_t, std::shared_ptr<const boost::json::object>>>& anti_affinity_pods() const {
+    return anti_affinity_pods_;
+  }
 
  private:
   std::vector<NodeState> nodes_;
+  std::unordered_map<std::string, size_t> by_name_;  // node name -> index in nodes_
+  std::vector<std::pair<size_t, std::shared_ptr<const boost::json::object>>> anti_affinity_pods_;
 };
 
 // Sum of the containers' requests of `resource` (milli-units).

@@ -32,6 +32,16 @@ std::shared_ptr<const json::object> Bound(std::string_view text) {
   return std::make_shared<const json::object>(Obj(text));
 }
 
+TEST(SchedulerTest, FeasibleNodesToFindFollowsTheAdaptiveDefault) {
+  EXPECT_EQ(FeasibleNodesToFind(0), 0u);
+  EXPECT_EQ(FeasibleNodesToFind(80), 80u);
+  EXPECT_EQ(FeasibleNodesToFind(100), 100u);
+  EXPECT_EQ(FeasibleNodesToFind(200), 100u);    // 49% of 200 is below the minimum
+  EXPECT_EQ(FeasibleNodesToFind(1000), 420u);   // 50 - 8 = 42%
+  EXPECT_EQ(FeasibleNodesToFind(5000), 500u);   // 50 - 40 = 10%
+  EXPECT_EQ(FeasibleNodesToFind(10000), 500u);  // at least 5%
+}
+
 TEST(SchedulerFiltersTest, NodeReadyAndUnschedulable) {
   const json::object pod = Obj(R"({"spec":{}})");
   EXPECT_EQ(FilterNodeReady(ReadyNode("a")), "");
