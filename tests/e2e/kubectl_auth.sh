@@ -105,7 +105,7 @@ fi
 # Impersonation as system:masters.
 expect_contains "--as a plain user is not a master" 'User "jane" cannot list' \
   "$(k --as jane get ns 2>&1)"
-expect_eq "--as with --as-group system:masters" "default kube-node-lease kube-public kube-system" \
+expect_eq "--as with --as-group system:masters" "default hypershift kube-node-lease kube-public kube-system" \
   "$(k --as jane --as-group system:masters get ns -o jsonpath='{.items[*].metadata.name}')"
 expect_contains "a service account may not impersonate" "cannot impersonate" \
   "$(kt "$TOKEN" --as jane get ns 2>&1)"

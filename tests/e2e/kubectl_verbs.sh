@@ -11,8 +11,9 @@ k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
 start_carrier "$CARRIER" ${CARRIER_SERVE_FLAGS:-}
 SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
 
-# Discovery and the namespaces every cluster is born with.
-expect_eq "default namespaces" "default kube-node-lease kube-public kube-system" \
+# Discovery and the namespaces of root (every cluster's, and the operator's `hypershift`
+# with the supported-versions ConfigMap).
+expect_eq "default namespaces" "default hypershift kube-node-lease kube-public kube-system" \
   "$(k get ns -o jsonpath='{.items[*].metadata.name}')"
 expect_contains "api-resources" "deployments" "$(k api-resources 2>&1)"
 
