@@ -153,9 +153,6 @@ void WatchHub::SendCreate(State& state) {
   Write(request);
 }
 
-// How long a progress request may go unanswered before it is asked again.
-constexpr std::chrono::milliseconds kUnansweredRound{500};
-
 void WatchHub::WantProgress(State& state) {
   // A round already asked may have read the head before this request: wait for the next.
   state.wants_round = round_id_ + 1;
@@ -166,11 +163,9 @@ void WatchHub::StartProgressRound() {
   if (!stream_ || round_phase_ != 0) return;
   ++round_id_;
   round_phase_ = 1;
-  round_asked_ = Clock::now();
   etcdserverpb::WatchRequest request;
   request.mutable_progress_request();
   Write(request);
-  wake_.notify_all();  // the timer asks again if no answer comes
 }
 
 void WatchHub::OnProgressAnswer(Revision revision, std::vector<Delivery>& out) {
@@ -181,7 +176,6 @@ void WatchHub::OnProgressAnswer(Revision revision, std::vector<Delivery>& out) {
     // queued when it read the revision of the first.
     round_revision_ = revision;
     round_phase_ = 2;
-    round_asked_ = Clock::now();
     Write(request);
     return;
   }
@@ -372,13 +366,6 @@ void WatchHub::TimerLoop() {
         due = now + interval;
       }
       next = std::min(next, due);
-    }
-    if (round_phase_ != 0) {
-      if (now - round_asked_ >= kUnansweredRound) {
-        round_phase_ = 0;  // dropped by the server: a new round
-        StartProgressRound();
-      }
-      next = std::min(next, round_asked_ + kUnansweredRound);
     }
     if (next == Clock::time_point::max()) {
       wake_.wait(lock);

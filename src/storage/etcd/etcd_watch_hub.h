@@ -83,9 +83,6 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   int round_phase_ = 0;
   uint64_t round_id_ = 0;
   Revision round_revision_ = 0;
-  // When the round's last request was written: etcd drops a progress request while any
-  // watch of the stream is not synced, so an unanswered round is asked again.
-  std::chrono::steady_clock::time_point round_asked_;
   std::thread reader_;
   std::thread timer_;
 };
