@@ -313,9 +313,10 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
     entry["state"] = "Completed";
     entry["completionTime"] = Now();
   }
+  // Read before inserting into version_status: an insert may move `history`.
+  const bool completed = StringAt(history[0].if_object(), "state") == "Completed";
   version_status["desired"] = json::object{{"image", c.image}, {"version", c.version}};
   version_status["observedGeneration"] = c.generation;
-  const bool completed = StringAt(history[0].if_object(), "state") == "Completed";
 
   const auto [host, port] = HostPort(env_.server_url);
   c.Status()["controlPlaneEndpoint"] = json::object{{"host", host}, {"port", port}};
