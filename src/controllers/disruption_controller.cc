@@ -20,19 +20,6 @@ namespace {
 // How long an eviction's entry in status.disruptedPods keeps its pod out of currentHealthy.
 constexpr auto kDeletionTimeout = std::chrono::minutes(2);
 
-Result<std::vector<json::object>> ListDecoded(storage::Store& store, const std::string& prefix) {
-  storage::ListOptions list;
-  list.range = storage::KeyRange::Prefix(prefix);
-  auto listed = store.List(list);
-  if (!listed.ok()) return listed.status();
-  std::vector<json::object> out;
-  for (const auto& kv : listed->kvs) {
-    auto decoded = apiserver::DecodeStored(kv.value, kv.mod_revision);
-    if (decoded.ok()) out.push_back(std::move(*decoded));
-  }
-  return out;
-}
-
 // An int-or-percentage against `total`, percentages rounded up (Kubernetes'
 // GetScaledValueFromIntOrPercent with roundUp).
 Result<int64_t> Scaled(const json::value& v, int64_t total) {
@@ -267,7 +254,7 @@ Status DisruptionController::Reconcile(const std::string& key,
   auto budgets = store_.List(list);
   if (!budgets.ok()) return budgets.status();
   if (budgets->kvs.empty()) return {};
-  auto pods = ListDecoded(store_, StoreKey(cluster, BuiltInType("", "pods"), ns, ""));
+  auto pods = ListObjects(store_, StoreKey(cluster, BuiltInType("", "pods"), ns, ""));
   if (!pods.ok()) return pods.status();
 
   BudgetSync sync(store_, cluster, ns);

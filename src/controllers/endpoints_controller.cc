@@ -305,19 +305,6 @@ bool HasSelector(const json::object& svc) {
   return selector != nullptr && !selector->empty();
 }
 
-Result<std::vector<json::object>> ListDecoded(storage::Store& store, const std::string& prefix) {
-  storage::ListOptions list;
-  list.range = storage::KeyRange::Prefix(prefix);
-  auto listed = store.List(list);
-  if (!listed.ok()) return listed.status();
-  std::vector<json::object> out;
-  for (const auto& kv : listed->kvs) {
-    auto decoded = apiserver::DecodeStored(kv.value, kv.mod_revision);
-    if (decoded.ok()) out.push_back(std::move(*decoded));
-  }
-  return out;
-}
-
 }  // namespace
 
 void EndpointsController::OnChange(const Change& change, std::vector<std::string>& keys) {
@@ -345,13 +332,13 @@ Status EndpointsController::Reconcile(const std::string& key, std::chrono::milli
     if (!*got) return sync.DeleteEndpoints(name);
     services.push_back(std::move(*(*got)->object));
   } else {  // every Service of the namespace
-    auto listed = ListDecoded(store_, StoreKey(cluster, svc_type, ns, ""));
+    auto listed = ListObjects(store_, StoreKey(cluster, svc_type, ns, ""));
     if (!listed.ok()) return listed.status();
     services = std::move(*listed);
   }
   std::erase_if(services, [](const json::object& svc) { return !HasSelector(svc); });
   if (services.empty()) return {};
-  auto pods = ListDecoded(store_, StoreKey(cluster, BuiltInType("", "pods"), ns, ""));
+  auto pods = ListObjects(store_, StoreKey(cluster, BuiltInType("", "pods"), ns, ""));
   if (!pods.ok()) return pods.status();
   Status result;
   for (const auto& svc : services) {

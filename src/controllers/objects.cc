@@ -34,6 +34,19 @@ Result<std::optional<StoredObject>> GetObject(storage::Store& store, const std::
   return std::optional<StoredObject>(std::move(out));
 }
 
+Result<std::vector<json::object>> ListObjects(storage::Store& store, const std::string& prefix) {
+  storage::ListOptions list;
+  list.range = storage::KeyRange::Prefix(prefix);
+  auto listed = store.List(list);
+  if (!listed.ok()) return listed.status();
+  std::vector<json::object> out;
+  for (const auto& kv : listed->kvs) {
+    auto decoded = apiserver::DecodeStored(kv.value, kv.mod_revision);
+    if (decoded.ok()) out.push_back(std::move(*decoded));
+  }
+  return out;
+}
+
 Status CreateObject(storage::Store& store, const std::string& key, json::object object) {
   json::object& meta = apiserver::MutableMetadata(object);
   meta["uid"] = apiserver::NewUid();

@@ -6,6 +6,7 @@
 #include <boost/json/fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apiserver/resource_catalog.h"
 #include "storage/store.h"
@@ -27,6 +28,9 @@ std::string StoreKey(std::string_view cluster, const apiserver::ResourceType& ty
 
 // nullopt when absent.
 Result<std::optional<StoredObject>> GetObject(storage::Store& store, const std::string& key);
+// Every object under `prefix` (a StoreKey with an empty name), decoded; values that do
+// not decode are skipped.
+Result<std::vector<boost::json::object>> ListObjects(storage::Store& store, const std::string& prefix);
 // Creates `object` (kind/apiVersion/metadata.name[/namespace] set by the caller) with a new uid
 // and creationTimestamp. kAlreadyExists when it exists.
 Status CreateObject(storage::Store& store, const std::string& key, boost::json::object object);
