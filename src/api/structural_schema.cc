@@ -7,11 +7,21 @@
 #include <regex>
 #include <set>
 
+#include "api/cel.h"
 #include "base/base64.h"
 
 namespace carrier::api {
 
 namespace json = boost::json;
+
+// One x-kubernetes-validations entry.
+struct ValidationRule {
+  std::shared_ptr<const cel::Program> rule;
+  std::shared_ptr<const cel::Program> message_expression;  // null when not given
+  std::string message;
+  CauseType reason = CauseType::kFieldValueInvalid;
+  std::string field_path;  // relative to the node, without the leading '.'
+};
 
 struct StructuralSchema::Node {
   std::string type;  // "", object, array, string, integer, number, boolean
@@ -35,6 +45,7 @@ struct StructuralSchema::Node {
   std::optional<json::value> default_value;
   std::vector<std::unique_ptr<Node>> all_of, any_of, one_of;
   std::unique_ptr<Node> not_;
+  std::vector<ValidationRule> rules;
 
   // Unknown fields are kept below this node.
   bool KeepsUnknown() const { return preserve_unknown || additional_allowed || additional; }
@@ -151,6 +162,9 @@ class Compiler {
     node->min_properties = IntField(*o, "minProperties");
     node->max_properties = IntField(*o, "maxProperties");
     if (const json::value* d = o->if_contains("default")) node->default_value = *d;
+    if (const json::value* rules = o->if_contains("x-kubernetes-validations")) {
+      CompileRules(*rules, path + ".x-kubernetes-validations", node->rules);
+    }
     CompileList(*o, "allOf", path, node->all_of);
     CompileList(*o, "anyOf", path, node->any_of);
     CompileList(*o, "oneOf", path, node->one_of);
@@ -176,6 +190,63 @@ class Compiler {
   }
 
  private:
+  void CompileRules(const json::value& list, const std::string& path,
+                    std::vector<ValidationRule>& out) {
+    if (!list.is_array()) {
+      errors_.push_back(InvalidValue(path, "", "must be a list of rules"));
+      return;
+    }
+    size_t i = 0;
+    for (const auto& entry : list.get_array()) {
+      const std::string at = path + "[" + std::to_string(i++) + "]";
+      const json::object* o = entry.if_object();
+      const json::value* rule = o ? o->if_contains("rule") : nullptr;
+      if (rule == nullptr || !rule->is_string() || rule->get_string().empty()) {
+        errors_.push_back(RequiredValue(at + ".rule"));
+        continue;
+      }
+      ValidationRule compiled;
+      auto program = cel::Program::Compile(rule->get_string());
+      if (!program.ok()) {
+        errors_.push_back(InvalidValue(at + ".rule", rule->get_string(),
+                                       "compilation failed: " + program.status().message()));
+        continue;
+      }
+      compiled.rule = *program;
+      if (const json::value* m = o->if_contains("message"); m && m->is_string()) {
+        compiled.message = std::string(m->get_string());
+      }
+      if (const json::value* m = o->if_contains("messageExpression"); m && m->is_string()) {
+        auto message = cel::Program::Compile(m->get_string());
+        if (!message.ok()) {
+          errors_.push_back(InvalidValue(at + ".messageExpression", m->get_string(),
+                                         "compilation failed: " + message.status().message()));
+          continue;
+        }
+        compiled.message_expression = *message;
+      }
+      if (const json::value* r = o->if_contains("reason"); r && r->is_string()) {
+        const std::string_view reason = r->get_string();
+        if (reason == "FieldValueInvalid") compiled.reason = CauseType::kFieldValueInvalid;
+        else if (reason == "FieldValueForbidden") compiled.reason = CauseType::kFieldValueForbidden;
+        else if (reason == "FieldValueRequired") compiled.reason = CauseType::kFieldValueRequired;
+        else if (reason == "FieldValueDuplicate") compiled.reason = CauseType::kFieldValueDuplicate;
+        else {
+          errors_.push_back(NotSupportedValue(at + ".reason", reason,
+                                              {"FieldValueDuplicate", "FieldValueForbidden",
+                                               "FieldValueInvalid", "FieldValueRequired"}));
+          continue;
+        }
+      }
+      if (const json::value* f = o->if_contains("fieldPath"); f && f->is_string()) {
+        std::string_view field = f->get_string();
+        if (!field.empty() && field.front() == '.') field.remove_prefix(1);
+        compiled.field_path = std::string(field);
+      }
+      out.push_back(std::move(compiled));
+    }
+  }
+
   void CompileList(const json::object& o, std::string_view key, const std::string& path,
                    std::vector<std::unique_ptr<Node>>& out) {
     const json::value* list = o.if_contains(key);
@@ -268,7 +339,10 @@ class Validator {
  public:
   explicit Validator(FieldErrors& errors) : errors_(errors) {}
 
-  void Check(const Node& n, const json::value& v, const std::string& path) {
+  // `old` is the value at the same place in the object being replaced (updates only): the
+  // transition rules (those reading oldSelf) run only where it exists.
+  void Check(const Node& n, const json::value& v, const std::string& path,
+             const json::value* old = nullptr) {
     const std::string field = path.empty() ? "<root>" : path;
     if (!MatchesType(n, v)) {
       std::string want = n.int_or_string ? "integer,string" : n.type;
@@ -297,28 +371,64 @@ class Validator {
     if (auto num = NumberOf(v)) CheckNumber(n, v, *num, field);
     if (v.is_string()) CheckString(n, v, field);
     if (v.is_array()) CheckArray(n, v.get_array(), path, field);
-    if (v.is_object()) CheckObject(n, v.get_object(), path, field);
-    for (const auto& s : n.all_of) Check(*s, v, path);
+    if (v.is_object()) CheckObject(n, v.get_object(), path, field, old ? old->if_object() : nullptr);
+    for (const auto& s : n.all_of) Check(*s, v, path, old);
     if (!n.any_of.empty()) {
       bool any = false;
-      for (const auto& s : n.any_of) any = any || Passes(*s, v, path);
+      for (const auto& s : n.any_of) any = any || Passes(*s, v, path, old);
       if (!any) errors_.push_back(Invalid(field, v, "must validate at least one schema (anyOf)"));
     }
     if (!n.one_of.empty()) {
       int passing = 0;
-      for (const auto& s : n.one_of) passing += Passes(*s, v, path) ? 1 : 0;
+      for (const auto& s : n.one_of) passing += Passes(*s, v, path, old) ? 1 : 0;
       if (passing != 1) errors_.push_back(Invalid(field, v, "must validate one and only one schema (oneOf)"));
     }
-    if (n.not_ && Passes(*n.not_, v, path)) {
+    if (n.not_ && Passes(*n.not_, v, path, old)) {
       errors_.push_back(Invalid(field, v, "must not validate the schema (not)"));
     }
+    for (const auto& rule : n.rules) CheckRule(n, rule, v, old, path);
   }
 
  private:
-  bool Passes(const Node& n, const json::value& v, const std::string& path) {
+  bool Passes(const Node& n, const json::value& v, const std::string& path, const json::value* old) {
     FieldErrors scratch;
-    Validator(scratch).Check(n, v, path);
+    Validator(scratch).Check(n, v, path, old);
     return scratch.empty();
+  }
+
+  // A failed rule is reported as Kubernetes does: the schema's type stands for the value.
+  void CheckRule(const Node& n, const ValidationRule& rule, const json::value& v,
+                 const json::value* old, const std::string& path) {
+    if (rule.rule->references_old_self() && old == nullptr) return;
+    auto result = rule.rule->Evaluate(v, old);
+    std::string message;
+    if (!result.ok()) {
+      message = result.status().message();
+    } else if (!result->is_bool()) {
+      message = "rule did not evaluate to a bool: " + rule.rule->expression();
+    } else if (result->get_bool()) {
+      return;
+    } else if (rule.message_expression) {
+      auto text = rule.message_expression->Evaluate(v, old);
+      message = text.ok() && text->is_string() && !text->get_string().empty()
+                    ? std::string(text->get_string())
+                    : rule.message;
+    } else {
+      message = rule.message;
+    }
+    if (message.empty()) message = "failed rule: " + rule.rule->expression();
+    std::string field = rule.field_path.empty() ? path : Path(path, rule.field_path);
+    if (field.empty()) field = "<root>";
+    const std::string type = n.type.empty() ? TypeOf(v) : n.type;
+    switch (result.ok() ? rule.reason : CauseType::kFieldValueInvalid) {
+      case CauseType::kFieldValueForbidden: errors_.push_back(ForbiddenValue(field, message)); break;
+      case CauseType::kFieldValueRequired: errors_.push_back(RequiredValue(field, message)); break;
+      case CauseType::kFieldValueDuplicate:
+        errors_.push_back({CauseType::kFieldValueDuplicate, field,
+                           "Duplicate value: " + QuoteGo(type) + ": " + message});
+        break;
+      default: errors_.push_back(InvalidValue(field, type, message));
+    }
   }
 
   void CheckNumber(const Node& n, const json::value& v, double num, const std::string& field) {
@@ -382,7 +492,7 @@ class Validator {
   }
 
   void CheckObject(const Node& n, const json::object& o, const std::string& path,
-                   const std::string& field) {
+                   const std::string& field, const json::object* old) {
     for (const auto& r : n.required) {
       const json::value* v = o.if_contains(r);
       if (v == nullptr) errors_.push_back(RequiredValue(Path(path, r)));
@@ -401,10 +511,11 @@ class Validator {
     for (const auto& kv : o) {
       const std::string child = Path(path, kv.key());
       auto p = n.properties.find(kv.key());
+      const json::value* old_child = old ? old->if_contains(kv.key()) : nullptr;
       if (p != n.properties.end()) {
-        Check(*p->second, kv.value(), child);
+        Check(*p->second, kv.value(), child, old_child);
       } else if (n.additional) {
-        Check(*n.additional, kv.value(), child);
+        Check(*n.additional, kv.value(), child, old_child);
       }
     }
   }
@@ -481,16 +592,24 @@ void StructuralSchema::Prune(json::value& object) const {
   PruneNode(*root_, object, /*keep_type_meta=*/true);
 }
 
-FieldErrors StructuralSchema::Validate(const json::value& object) const {
-  FieldErrors errors;
-  json::value copy = object;
+FieldErrors StructuralSchema::Validate(const json::value& object, const json::value* old) const {
   // apiVersion, kind and metadata are validated by the API machinery, not the schema.
-  if (json::object* o = copy.if_object()) {
-    o->erase("apiVersion");
-    o->erase("kind");
-    o->erase("metadata");
+  auto without_type_meta = [](json::value v) {
+    if (json::object* o = v.if_object()) {
+      o->erase("apiVersion");
+      o->erase("kind");
+      o->erase("metadata");
+    }
+    return v;
+  };
+  FieldErrors errors;
+  const json::value copy = without_type_meta(object);
+  if (old != nullptr) {
+    const json::value old_copy = without_type_meta(*old);
+    Validator(errors).Check(*root_, copy, "", &old_copy);
+  } else {
+    Validator(errors).Check(*root_, copy, "");
   }
-  Validator(errors).Check(*root_, copy, "");
   return errors;
 }
 

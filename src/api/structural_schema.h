@@ -9,7 +9,9 @@
 //   Validate  type (with nullable and x-kubernetes-int-or-string), required, enum, pattern,
 //             format (int32, int64, date-time, uuid, ipv4, byte), minimum/maximum (exclusive
 //             too), multipleOf, min/maxLength, min/maxItems, min/maxProperties, allOf/anyOf/
-//             oneOf/not, with Kubernetes' field paths and wording.
+//             oneOf/not, and the CEL rules of x-kubernetes-validations (api/cel.h; transition
+//             rules, those reading oldSelf, on updates only), with Kubernetes' field paths
+//             and wording.
 //
 // Compile rejects schemas that are not structural enough to apply these rules (unknown
 // types, a missing type where properties or items are declared, invalid patterns).
@@ -38,7 +40,9 @@ class StructuralSchema {
 
   void Default(boost::json::value& object) const;
   void Prune(boost::json::value& object) const;
-  FieldErrors Validate(const boost::json::value& object) const;
+  // `old` is the object an update replaces (null for a create).
+  FieldErrors Validate(const boost::json::value& object,
+                       const boost::json::value* old = nullptr) const;
 
   // The schema itself (for OpenAPI documents and `kubectl explain`).
   const boost::json::value& source() const;

@@ -269,14 +269,17 @@ std::string StoredApiVersion(const ResourceType& type) {
   return type.custom ? type.group + "/" + type.custom->storage_version : type.GroupVersion();
 }
 
-// Defaults, prunes and validates a custom resource against its version's schema.
-std::optional<api::ApiError> ApplySchema(const Call& c, json::object& obj) {
+// Defaults, prunes and validates a custom resource against its version's schema; `old` is
+// the object an update replaces (its transition rules compare with it).
+std::optional<api::ApiError> ApplySchema(const Call& c, json::object& obj,
+                                         const json::object* old = nullptr) {
   if (!c.type->custom || !c.type->custom->schema) return std::nullopt;
   json::value v(std::move(obj));
   c.type->custom->schema->Default(v);
   c.type->custom->schema->Prune(v);
   obj = std::move(v.get_object());
-  auto errors = c.type->custom->schema->Validate(json::value(obj));
+  const json::value old_value = old ? json::value(*old) : json::value();
+  auto errors = c.type->custom->schema->Validate(json::value(obj), old ? &old_value : nullptr);
   if (errors.empty()) return std::nullopt;
   return api::NewInvalid(c.type->group, c.type->kind, MetaString(obj, "name"), std::move(errors));
 }
@@ -862,7 +865,7 @@ class RestHandlerImpl {
     }
     next["kind"] = c.type->kind;
     next["apiVersion"] = c.type->GroupVersion();
-    if (auto invalid = ApplySchema(c, next)) {
+    if (auto invalid = ApplySchema(c, next, &old_obj)) {
       c.Fail(*invalid);
       return true;
     }

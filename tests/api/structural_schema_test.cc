@@ -147,5 +147,57 @@ TEST(StructuralSchemaTest, DeclaredRootMetadataIsNotPruned) {
             R"({"apiVersion":"x.io/v1","kind":"X","metadata":{"name":"n","namespace":"ns","labels":{"k":"v"}},"spec":{"a":"1"}})");
 }
 
+// x-kubernetes-validations: rules run where their field is present; transition rules
+// (reading oldSelf) only on updates; failures read as Kubernetes writes them.
+TEST(StructuralSchemaTest, ValidationRules) {
+  auto s = MustCompile(R"J({"type":"object","properties":{"spec":{"type":"object",
+      "x-kubernetes-validations":[
+        {"rule":"!(has(self.replicas) && has(self.autoScaling))",
+         "message":"only one of replicas or autoScaling can be set"},
+        {"rule":"self.size() <= 3"}],
+      "properties":{
+        "replicas":{"type":"integer"},
+        "autoScaling":{"type":"object"},
+        "upgradeType":{"type":"string",
+          "x-kubernetes-validations":[{"rule":"self == oldSelf","message":"UpgradeType is immutable"}]},
+        "name":{"type":"string","x-kubernetes-validations":[
+          {"rule":"self.startsWith('np-')","messageExpression":"'name ' + self + ' lacks np-'",
+           "reason":"FieldValueForbidden"}]}}}}})J");
+  ASSERT_NE(s, nullptr);
+  auto problems = [&](std::string_view object, std::optional<std::string_view> old) {
+    std::vector<std::string> out;
+    const json::value old_value = old ? json::parse(*old) : json::value();
+    for (const auto& e : s->Validate(json::parse(object), old ? &old_value : nullptr)) {
+      out.push_back(e.ToString());
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(problems(R"({"spec":{"upgradeType":"Replace"}})", std::nullopt), V{});
+  EXPECT_EQ(problems(R"({"spec":{"upgradeType":"InPlace"}})", R"({"spec":{"upgradeType":"Replace"}})"),
+            V{"spec.upgradeType: Invalid value: \"string\": UpgradeType is immutable"});
+  EXPECT_EQ(problems(R"({"spec":{"upgradeType":"Replace"}})", R"({"spec":{"upgradeType":"Replace"}})"), V{});
+  EXPECT_EQ(problems(R"({"spec":{"replicas":1,"autoScaling":{}}})", std::nullopt),
+            V{"spec: Invalid value: \"object\": only one of replicas or autoScaling can be set"});
+  EXPECT_EQ(problems(R"({"spec":{"replicas":1,"autoScaling":{},"name":"np-a","upgradeType":"x"}})", std::nullopt),
+            (V{"spec: Invalid value: \"object\": only one of replicas or autoScaling can be set",
+               "spec: Invalid value: \"object\": failed rule: self.size() <= 3"}));
+  EXPECT_EQ(problems(R"({"spec":{"name":"pool"}})", std::nullopt),
+            V{"spec.name: Forbidden: name pool lacks np-"});
+}
+
+TEST(StructuralSchemaTest, RulesThatDoNotCompileAreRefused) {
+  FieldErrors errors;
+  auto s = StructuralSchema::Compile(json::parse(R"J({"type":"object",
+      "x-kubernetes-validations":[{"rule":"self.a +"},{"message":"no rule"}]})J"),
+                                     "openAPIV3Schema", errors);
+  EXPECT_EQ(s, nullptr);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].ToString(),
+            "openAPIV3Schema.x-kubernetes-validations[0].rule: Invalid value: \"self.a +\": "
+            "compilation failed: unexpected end of expression at position 9");
+  EXPECT_EQ(errors[1].ToString(), "openAPIV3Schema.x-kubernetes-validations[1].rule: Required value");
+}
+
 }  // namespace
 }  // namespace carrier::api

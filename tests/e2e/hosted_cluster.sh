@@ -151,6 +151,14 @@ expect_eq "kubectl get np prints OpenShift's columns" \
 expect_eq "the NodePool's row" \
   "example-workers example 2 0 False False 4.17.0 False False Minimum availability requires 2 replicas, current 0 available" \
   "$(k get np -n clusters example-workers --no-headers | tr -s ' ')"
+# The CRDs' transition rules: upgradeType and services are immutable (422 from the API).
+expect_contains "upgradeType cannot change" \
+  'spec.management.upgradeType: Invalid value: "string": UpgradeType is immutable' \
+  "$(k patch np example-workers -n clusters --type merge -p '{"spec":{"management":{"upgradeType":"Replace"}}}' 2>&1)"
+expect_contains "services cannot change" "Services is immutable" \
+  "$(k patch hc example -n clusters --type json -p '[{"op":"remove","path":"/spec/services/0"}]' 2>&1)"
+expect_eq "the NodePool kept its upgradeType" InPlace \
+  "$(k get np example-workers -n clusters -o jsonpath='{.spec.management.upgradeType}')"
 
 # The admin kubeconfig, as a user extracts it.
 k get secret example-admin-kubeconfig -n clusters -o jsonpath='{.data.kubeconfig}' | base64 -d \
