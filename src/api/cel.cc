@@ -152,20 +152,30 @@ class Parser {
     }
     return left;
   }
+  // Prefix operators are collected in a loop (not by recursion), then applied innermost first.
   std::unique_ptr<Node> Unary() {
-    if (Accept("!")) {
-      auto n = Make(Kind::kUnary, "!");
-      n->children.push_back(Unary());
-      return n;
+    std::vector<std::string> ops;
+    while (ops.size() < 64) {
+      if (Accept("!")) {
+        ops.emplace_back("!");
+        continue;
+      }
+      Skip();
+      if (Peek("-") && !(pos_ + 1 < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])))) {
+        ++pos_;
+        ops.emplace_back("-");
+        continue;
+      }
+      break;
     }
-    Skip();
-    if (Peek("-") && !(pos_ + 1 < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])))) {
-      ++pos_;
-      auto n = Make(Kind::kUnary, "-");
-      n->children.push_back(Unary());
-      return n;
+    if (ops.size() >= 64) Fail("too many prefix operators");
+    auto operand = Member();
+    for (auto op = ops.rbegin(); op != ops.rend(); ++op) {
+      auto n = Make(Kind::kUnary, *op);
+      n->children.push_back(std::move(operand));
+      operand = std::move(n);
     }
-    return Member();
+    return operand;
   }
   std::unique_ptr<Node> Member() {
     auto target = Primary();
