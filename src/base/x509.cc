@@ -154,15 +154,14 @@ Subject SubjectOf(const X509_NAME* name) {
 
 // A certificate skeleton: random serial, validity, subject, public key.
 Result<X509Ptr> NewCertificate(EVP_PKEY* key, const std::string& cn,
-                               const std::vector<std::string>& orgs, std::chrono::hours validity) {
+                               const std::vector<std::string>& orgs, std::chrono::seconds validity) {
   X509Ptr cert(X509_new());
   if (!cert) return OpenSslError("X509_new");
   X509_set_version(cert.get(), 2);
   SetRandomSerial(cert.get());
   // Backdated by an hour to tolerate clock skew between machines.
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()),
-                  std::chrono::duration_cast<std::chrono::seconds>(validity).count());
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), validity.count());
   X509_NAME* name = X509_get_subject_name(cert.get());
   for (const auto& org : orgs) {
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
@@ -231,6 +230,74 @@ Result<Subject> ReadSubject(const std::string& cert_pem) {
   return SubjectOf(X509_get_subject_name(cert.get()));
 }
 
+namespace {
+
+std::chrono::system_clock::time_point TimeOf(const ASN1_TIME* t) {
+  struct tm parts = {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &parts) != 1) return {};
+  return std::chrono::system_clock::from_time_t(timegm(&parts));
+}
+
+// DNS names and IP addresses of a subjectAltName extension.
+void ReadAltNames(const GENERAL_NAMES* names, std::vector<std::string>& dns,
+                  std::vector<std::string>& ips, std::vector<std::string>* emails,
+                  std::vector<std::string>* uris) {
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_DNS) dns.push_back(Text(n->d.dNSName));
+    if (n->type == GEN_EMAIL && emails) emails->push_back(Text(n->d.rfc822Name));
+    if (n->type == GEN_URI && uris) uris->push_back(Text(n->d.uniformResourceIdentifier));
+    if (n->type == GEN_IPADD) {
+      char buf[INET6_ADDRSTRLEN] = "";
+      const ASN1_OCTET_STRING* ip = n->d.iPAddress;
+      int family = ip->length == 4 ? AF_INET : ip->length == 16 ? AF_INET6 : 0;
+      if (family != 0 && inet_ntop(family, ip->data, buf, sizeof buf)) ips.push_back(buf);
+    }
+  }
+}
+
+}  // namespace
+
+Result<CertificateInfo> ReadCertificate(const std::string& cert_pem) {
+  X509Ptr cert = CertFromPem(cert_pem);
+  if (!cert) return InvalidArgument("not a PEM certificate");
+  CertificateInfo info;
+  info.subject = SubjectOf(X509_get_subject_name(cert.get()));
+  info.not_before = TimeOf(X509_get0_notBefore(cert.get()));
+  info.not_after = TimeOf(X509_get0_notAfter(cert.get()));
+  NamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
+  ReadAltNames(names.get(), info.dns_names, info.ip_addresses, nullptr, nullptr);
+  if (X509_NAME_cmp(X509_get_subject_name(cert.get()), X509_get_issuer_name(cert.get())) == 0) {
+    EVP_PKEY* key = X509_get0_pubkey(cert.get());
+    info.self_signed = key != nullptr && X509_verify(cert.get(), key) == 1;
+  }
+  ERR_clear_error();
+  return info;
+}
+
+bool KeyMatchesCertificate(const std::string& cert_pem, const std::string& key_pem) {
+  X509Ptr cert = CertFromPem(cert_pem);
+  PKeyPtr key = KeyFromPem(key_pem);
+  const bool match = cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
+  ERR_clear_error();
+  return match;
+}
+
+std::vector<std::string> SplitPemChain(const std::string& chain_pem) {
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::string> out;
+  size_t at = 0;
+  while ((at = chain_pem.find(kBegin, at)) != std::string::npos) {
+    const size_t end = chain_pem.find(kEnd, at);
+    if (end == std::string::npos) break;
+    out.push_back(chain_pem.substr(at, end + kEnd.size() - at) + "\n");
+    at = end + kEnd.size();
+  }
+  return out;
+}
+
 Result<KeyPair> CreateCertificateRequest(const CertificateRequest& request) {
   PKeyPtr key = GenerateKey();
   if (!key) return OpenSslError("generating a key");
@@ -280,20 +347,7 @@ Result<ParsedCertificateRequest> ParseCertificateRequest(std::string_view pem) {
   if (!exts) return out;
   NamesPtr names(static_cast<GENERAL_NAMES*>(
       X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr)));
-  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names.get(), i);
-    if (n->type == GEN_DNS) out.dns_names.push_back(Text(n->d.dNSName));
-    if (n->type == GEN_EMAIL) out.email_addresses.push_back(Text(n->d.rfc822Name));
-    if (n->type == GEN_URI) out.uris.push_back(Text(n->d.uniformResourceIdentifier));
-    if (n->type == GEN_IPADD) {
-      char buf[INET6_ADDRSTRLEN] = "";
-      const ASN1_OCTET_STRING* ip = n->d.iPAddress;
-      int family = ip->length == 4 ? AF_INET : ip->length == 16 ? AF_INET6 : 0;
-      if (family != 0 && inet_ntop(family, ip->data, buf, sizeof buf)) {
-        out.ip_addresses.push_back(buf);
-      }
-    }
-  }
+  ReadAltNames(names.get(), out.dns_names, out.ip_addresses, &out.email_addresses, &out.uris);
   return out;
 }
 

@@ -23,7 +23,7 @@ struct CertificateRequest {
   std::vector<std::string> sans;           // DNS names or IP addresses (servers)
   bool server = false;                     // extendedKeyUsage serverAuth
   bool client = false;                     // extendedKeyUsage clientAuth
-  std::chrono::hours validity{24 * 365};
+  std::chrono::seconds validity{std::chrono::hours(24 * 365)};
 };
 
 // A self-signed certificate authority.
@@ -40,6 +40,20 @@ struct Subject {
   std::vector<std::string> organizations;
 };
 Result<Subject> ReadSubject(const std::string& cert_pem);
+
+// What the first certificate of a PEM chain says about itself.
+struct CertificateInfo {
+  Subject subject;
+  std::vector<std::string> dns_names;     // subjectAltName DNS entries
+  std::vector<std::string> ip_addresses;  // subjectAltName IP entries, as text
+  std::chrono::system_clock::time_point not_before, not_after;
+  bool self_signed = false;  // issuer == subject and its own key verifies the signature
+};
+Result<CertificateInfo> ReadCertificate(const std::string& cert_pem);
+// Whether `key_pem` is the private key of the first certificate in `cert_pem`.
+bool KeyMatchesCertificate(const std::string& cert_pem, const std::string& key_pem);
+// The PEM certificates of a chain, in order.
+std::vector<std::string> SplitPemChain(const std::string& chain_pem);
 
 // A PKCS#10 certificate signing request: what it asks to be certified.
 struct ParsedCertificateRequest {

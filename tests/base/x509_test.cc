@@ -104,5 +104,33 @@ TEST(CertificateRequestTest, ValidityStopsAtTheCaExpiry) {
   GENERAL_NAMES_free(static_cast<GENERAL_NAMES*>(parsed_sans));
 }
 
+TEST(X509Test, ReadCertificateReportsNamesValidityAndIssuer) {
+  auto ca = CreateCertificateAuthority("ca");
+  ASSERT_TRUE(ca.ok());
+  CertificateRequest request{"kube-apiserver", {}, {"api.demo.example.com", "127.0.0.1"}, true, false};
+  request.validity = std::chrono::seconds(90);
+  auto leaf = IssueCertificate(*ca, request);
+  ASSERT_TRUE(leaf.ok());
+  auto info = ReadCertificate(leaf->cert_pem);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->subject.common_name, "kube-apiserver");
+  EXPECT_EQ(info->dns_names, std::vector<std::string>{"api.demo.example.com"});
+  EXPECT_EQ(info->ip_addresses, std::vector<std::string>{"127.0.0.1"});
+  const auto left = info->not_after - std::chrono::system_clock::now();
+  EXPECT_GT(left, std::chrono::seconds(60));
+  EXPECT_LE(left, std::chrono::seconds(91));
+  EXPECT_FALSE(info->self_signed);
+  auto ca_info = ReadCertificate(ca->cert_pem);
+  ASSERT_TRUE(ca_info.ok());
+  EXPECT_TRUE(ca_info->self_signed);
+  EXPECT_FALSE(ReadCertificate("junk").ok());
+
+  EXPECT_TRUE(KeyMatchesCertificate(leaf->cert_pem, leaf->key_pem));
+  EXPECT_FALSE(KeyMatchesCertificate(leaf->cert_pem, ca->key_pem));
+  const auto chain = SplitPemChain(leaf->cert_pem + ca->cert_pem);
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(ReadCertificate(chain[1])->subject.common_name, "ca");
+}
+
 }  // namespace
 }  // namespace carrier::x509
