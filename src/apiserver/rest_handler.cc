@@ -1091,6 +1091,8 @@ RestHandler::RestHandler(storage::Store& store, const ResourceCatalog& catalog,
 
 RestHandler::~RestHandler() = default;
 
+void RestHandler::EndWatches(const std::string& cluster) { watches_->EndWatches("/" + cluster + "/"); }
+
 void RestHandler::Serve(std::shared_ptr<http::Exchange> exchange, const RequestInfo& info,
                         const UserInfo& user) {
   Call c{exchange, info, catalog_.Find(info.group, info.version, info.resource), {}, nullptr, user};

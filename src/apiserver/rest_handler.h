@@ -32,6 +32,8 @@ class RestHandler {
   // Every create, update, patch and delete passes `chain` once, just before the write
   // (admission/admission.h). Null: no admission.
   void SetAdmission(const admission::Chain* chain) { admission_ = chain; }
+  // Ends every open watch of logical cluster `cluster`.
+  void EndWatches(const std::string& cluster);
 
  private:
   storage::Store& store_;

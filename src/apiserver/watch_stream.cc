@@ -163,6 +163,18 @@ WatchRegistry::WatchRegistry(storage::Store& store)
 
 WatchRegistry::~WatchRegistry() = default;
 
+void WatchRegistry::EndWatches(std::string_view key_prefix) {
+  std::vector<std::shared_ptr<http::ChunkWriter>> ending;
+  {
+    std::lock_guard lock(open_mu_);
+    for (const auto& [id, open] : open_) {
+      if (open.range_begin.compare(0, key_prefix.size(), key_prefix) != 0) continue;
+      if (auto writer = open.writer.lock()) ending.push_back(std::move(writer));
+    }
+  }
+  for (auto& writer : ending) writer->Close();  // OnClosed erases the entry
+}
+
 void WatchRegistry::Start(std::shared_ptr<http::Exchange> exchange, WatchSpec spec) {
   storage::WatchOptions options;
   options.range = spec.range;
@@ -194,8 +206,19 @@ void WatchRegistry::Start(std::shared_ptr<http::Exchange> exchange, WatchSpec sp
     return;
   }
   stream->SetWatch(std::move(*watch));
-  // The stream lives until the client goes away, the timeout passes or the server stops.
-  writer->OnClosed([stream] { stream->Cancel(); });
+  uint64_t id;
+  {
+    std::lock_guard lock(open_mu_);
+    id = next_id_++;
+    open_[id] = OpenStream{options.range.begin, writer};
+  }
+  // The stream lives until the client goes away, the timeout passes, the server stops or
+  // EndWatches ends it.
+  writer->OnClosed([this, stream, id] {
+    stream->Cancel();
+    std::lock_guard lock(open_mu_);
+    open_.erase(id);
+  });
   if (timeout.count() > 0) {
     timeouts_->Add(std::chrono::steady_clock::now() + timeout, writer);
   }

@@ -7,9 +7,13 @@
 // timeouts of all of them.
 
 #include <boost/json/fwd.hpp>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "http/server.h"
 #include "storage/store.h"
@@ -40,12 +44,22 @@ class WatchRegistry {
   // Starts streaming to `exchange`. Errors before the stream starts (e.g. compacted start)
   // are answered as an ERROR event in a 200 stream, as Kubernetes does.
   void Start(std::shared_ptr<http::Exchange> exchange, WatchSpec spec);
+  // Ends every open stream over keys starting with `key_prefix` (the client sees the stream
+  // end, as when an API server restarts, and watches again).
+  void EndWatches(std::string_view key_prefix);
 
  private:
   class Stream;
   class Timeouts;
+  struct OpenStream {
+    std::string range_begin;
+    std::weak_ptr<http::ChunkWriter> writer;
+  };
   storage::Store& store_;
   std::unique_ptr<Timeouts> timeouts_;
+  std::mutex open_mu_;
+  uint64_t next_id_ = 0;
+  std::map<uint64_t, OpenStream> open_;
 };
 
 }  // namespace carrier::apiserver
