@@ -10,8 +10,6 @@ namespace carrier::storage::etcd {
 constexpr int64_t kStreamWideId = -1;
 // How long Start waits for etcd to confirm a watch's creation.
 constexpr std::chrono::seconds kCreateWait(5);
-// How long a progress request may go without a usable answer before the stream is restarted.
-constexpr std::chrono::seconds kRoundDeadline(3);
 
 struct WatchHub::State {
   int64_t id = 0;
@@ -45,14 +43,16 @@ class WatchHub::Handle : public Watch {
   std::shared_ptr<State> state_;
 };
 
-std::shared_ptr<WatchHub> WatchHub::Create(std::shared_ptr<Connection> connection) {
-  std::shared_ptr<WatchHub> hub(new WatchHub(std::move(connection)));
+std::shared_ptr<WatchHub> WatchHub::Create(std::shared_ptr<Connection> connection,
+                                           std::chrono::milliseconds round_deadline) {
+  std::shared_ptr<WatchHub> hub(new WatchHub(std::move(connection), round_deadline));
   hub->reader_ = std::thread([raw = hub.get()] { raw->ReadLoop(); });
   hub->timer_ = std::thread([raw = hub.get()] { raw->TimerLoop(); });
   return hub;
 }
 
-WatchHub::WatchHub(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+WatchHub::WatchHub(std::shared_ptr<Connection> connection, std::chrono::milliseconds round_deadline)
+    : connection_(std::move(connection)), round_deadline_(round_deadline) {}
 
 WatchHub::~WatchHub() { Shutdown(); }
 
@@ -165,7 +165,7 @@ void WatchHub::WantProgress(State& state) {
 // last request: a late answer can never complete a later round.
 // A round needs a revision no lower than every header seen before it started; a first
 // answer below that (from a member lagging behind) is ignored. A round without a usable
-// answer for kRoundDeadline after its last request (dropped or deferred by etcd, or too low)
+// answer for round_deadline_ after its last request (dropped or deferred by etcd, or too low)
 // abandons the stream; the reader reconnects, re-creates every watch from its next revision
 // and starts the round again on the new stream, so a round cannot stall.
 void WatchHub::StartProgressRound() {
@@ -393,7 +393,7 @@ void WatchHub::TimerLoop() {
       next = std::min(next, due);
     }
     if (round_phase_ != 0 && !abandoned_) {
-      auto due = round_asked_ + kRoundDeadline;
+      auto due = round_asked_ + round_deadline_;
       if (due <= now) {
         AbandonStream("a progress request got no usable answer in time");
       } else {

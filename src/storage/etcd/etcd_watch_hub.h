@@ -19,6 +19,7 @@
 // started in the past and sees no event may therefore wait that long for its first one.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -32,7 +33,14 @@ namespace carrier::storage::etcd {
 
 class WatchHub : public std::enable_shared_from_this<WatchHub> {
  public:
-  static std::shared_ptr<WatchHub> Create(std::shared_ptr<Connection> connection);
+  // A restart re-creates every watch, and on etcd 3.4.23 (which never drops an answer) a
+  // quiet watch re-created after writes is no longer known to be caught up, so the deadline
+  // is generous: it is there for releases that defer answers, not for a slow server.
+  static constexpr std::chrono::milliseconds kRoundDeadline{10000};
+  // round_deadline: how long a progress round may go without a usable answer before the
+  // stream is restarted.
+  static std::shared_ptr<WatchHub> Create(std::shared_ptr<Connection> connection,
+                                          std::chrono::milliseconds round_deadline = kRoundDeadline);
   ~WatchHub();
 
   // Registers a watch that delivers changes with revision >= start (start > 0). It waits
@@ -48,7 +56,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   using Stream = grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>;
   using Clock = std::chrono::steady_clock;
 
-  explicit WatchHub(std::shared_ptr<Connection> connection);
+  WatchHub(std::shared_ptr<Connection> connection, std::chrono::milliseconds round_deadline);
   void ReadLoop();
   void TimerLoop();
   void Cancel(const std::shared_ptr<State>& state);
@@ -73,6 +81,7 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   static void Deliver(Delivery& delivery);
 
   const std::shared_ptr<Connection> connection_;
+  const std::chrono::milliseconds round_deadline_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable created_;  // a create request was answered
