@@ -311,9 +311,7 @@ TEST_F(EtcdStoreTest, LeasesGrantKeepAliveRevoke) {
   EXPECT_EQ(store_->Put(prefix_ + "x", "v", *lease).status().code(), Code::kNotFound);
 }
 
-// Disabled: under load the watch hub's progress round can stall (open bug, see
-// etcd_watch_hub.cc and the 2026-12-02 closing note); run with --gtest_also_run_disabled_tests.
-TEST_F(EtcdStoreTest, DISABLED_ProgressOnRequestAndOnInterval) {
+TEST_F(EtcdStoreTest, ProgressOnRequestAndOnInterval) {
   Recorder requested;
   auto watch = store_->StartWatch({KeyRange::Prefix(prefix_ + "quiet/")}, requested.Callback());
   ASSERT_TRUE(watch.ok());

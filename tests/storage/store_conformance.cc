@@ -749,12 +749,6 @@ TEST_P(StoreConformance, KeepAliveExtendsAndRevokeEndsALease) {
 }
 
 TEST_P(StoreConformance, ProgressNotificationsReachIdleWatchers) {
-  // Open bug: under load the etcd watch hub's progress round can stall (etcd's progress
-  // answers carry no id; see etcd_watch_hub.cc and the 2026-12-02 closing note). Skipped
-  // on etcd until rounds can be told apart; SQLite and the watch cache still check it.
-  if (GetParam().name.find("etcd") != std::string::npos) {
-    GTEST_SKIP() << "etcd progress rounds can stall under load (open bug)";
-  }
   Collector c;
   WatchOptions options;
   options.range = KeyRange::Prefix("/idle/");

@@ -43,14 +43,16 @@ class WatchHub::Handle : public Watch {
   std::shared_ptr<State> state_;
 };
 
-std::shared_ptr<WatchHub> WatchHub::Create(std::shared_ptr<Connection> connection) {
-  std::shared_ptr<WatchHub> hub(new WatchHub(std::move(connection)));
+std::shared_ptr<WatchHub> WatchHub::Create(std::shared_ptr<Connection> connection,
+                                           std::chrono::milliseconds round_deadline) {
+  std::shared_ptr<WatchHub> hub(new WatchHub(std::move(connection), round_deadline));
   hub->reader_ = std::thread([raw = hub.get()] { raw->ReadLoop(); });
   hub->timer_ = std::thread([raw = hub.get()] { raw->TimerLoop(); });
   return hub;
 }
 
-WatchHub::WatchHub(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+WatchHub::WatchHub(std::shared_ptr<Connection> connection, std::chrono::milliseconds round_deadline)
+    : connection_(std::move(connection)), round_deadline_(round_deadline) {}
 
 WatchHub::~WatchHub() { Shutdown(); }
 
@@ -87,18 +89,15 @@ std::unique_ptr<Watch> WatchHub::Start(const WatchOptions& options, Revision sta
     } else {
       state->id = next_id_++;
       watches_[state->id] = state;
-      if (stream_) {
-        SendCreate(*state);
-        // Without this wait a write made right after Start returns can reach etcd before the
-        // create request; etcd then replays from `start` and the watch cannot tell when it
-        // has caught up (see the header). A broken stream re-creates it after reconnecting.
-        const uint64_t generation = generation_;
-        created_.wait_for(lock, kCreateWait, [&] {
-          auto it = watches_.find(state->id);
-          return stopping_ || it == watches_.end() || state->created || !stream_ ||
-                 generation_ != generation;
-        });
-      }
+      // Without a stream the reader creates the watch once it has connected.
+      if (stream_) SendCreate(*state);
+      // Without this wait a write made right after Start returns can reach etcd before the
+      // create request; etcd then replays from `start` and the watch cannot tell when it has
+      // caught up (see the header), so a quiet watch would get no progress notification.
+      created_.wait_for(lock, kCreateWait, [&] {
+        auto it = watches_.find(state->id);
+        return stopping_ || it == watches_.end() || state->created;
+      });
     }
   }
   if (options.progress_interval.count() > 0) wake_.notify_all();
@@ -159,27 +158,50 @@ void WatchHub::WantProgress(State& state) {
   if (round_phase_ == 0) StartProgressRound();
 }
 
+// Progress rounds. Invariant: one round at a time, and a progress request is written only
+// when the stream has no unanswered one (at a round's start, or after the previous request
+// was answered); answers are used only while the stream is current and not abandoned. etcd
+// sends at most one answer per request, so every answer used belongs to the current round's
+// last request: a late answer can never complete a later round.
+// A round needs a revision no lower than every header seen before it started; a first
+// answer below that (from a member lagging behind) is ignored. A round without a usable
+// answer for round_deadline_ after its last request (dropped or deferred by etcd, or too low)
+// abandons the stream; the reader reconnects, re-creates every watch from its next revision
+// and starts the round again on the new stream, so a round cannot stall.
 void WatchHub::StartProgressRound() {
-  if (!stream_ || round_phase_ != 0) return;
+  if (!stream_ || abandoned_ || round_phase_ != 0) return;
   ++round_id_;
-  round_phase_ = 1;
+  round_needed_ = known_head_;
+  AskProgress(1);
+}
+
+void WatchHub::AskProgress(int phase) {
+  round_phase_ = phase;
+  round_asked_ = Clock::now();
   etcdserverpb::WatchRequest request;
   request.mutable_progress_request();
   Write(request);
+  wake_.notify_all();  // the timer watches the deadline
+}
+
+void WatchHub::AbandonStream(const char* why) {
+  spdlog::warn("etcd watch stream: {}; restarting it", why);
+  abandoned_ = true;
+  round_phase_ = 0;
+  if (context_) context_->TryCancel();
 }
 
 void WatchHub::OnProgressAnswer(Revision revision, std::vector<Delivery>& out) {
-  etcdserverpb::WatchRequest request;
-  request.mutable_progress_request();
+  if (abandoned_ || round_phase_ == 0) return;
   if (round_phase_ == 1) {
+    // Too low: no request is unanswered now, so the deadline restarts the stream.
+    if (revision < round_needed_) return;
     // Ask again: by the time the second answer comes back, the server has sent what was
     // queued when it read the revision of the first.
     round_revision_ = revision;
-    round_phase_ = 2;
-    Write(request);
+    AskProgress(2);
     return;
   }
-  if (round_phase_ != 2) return;
   round_phase_ = 0;
   bool again = false;
   for (auto& [id, state] : watches_) {
@@ -207,6 +229,7 @@ void WatchHub::MarkSynced(State& state) {
 
 void WatchHub::Dispatch(const etcdserverpb::WatchResponse& response, std::vector<Delivery>& out) {
   const Revision header = response.header().revision();
+  known_head_ = std::max(known_head_, header);
   if (response.created()) {
     if (awaiting_created_.empty()) return;
     int64_t id = awaiting_created_.front();
@@ -310,6 +333,7 @@ void WatchHub::ReadLoop() {
         stream = stream_.get();
         ++generation_;
         awaiting_created_.clear();
+        abandoned_ = false;
         round_phase_ = 0;
         bool wanted = false;
         for (auto& [id, state] : watches_) {
@@ -333,6 +357,7 @@ void WatchHub::ReadLoop() {
       {
         std::lock_guard lock(mu_);
         finished = std::move(stream_);
+        round_phase_ = 0;  // asked again on the next stream
       }
       created_.notify_all();
       grpc::Status status = finished->Finish();
@@ -366,6 +391,14 @@ void WatchHub::TimerLoop() {
         due = now + interval;
       }
       next = std::min(next, due);
+    }
+    if (round_phase_ != 0 && !abandoned_) {
+      auto due = round_asked_ + round_deadline_;
+      if (due <= now) {
+        AbandonStream("a progress request got no usable answer in time");
+      } else {
+        next = std::min(next, due);
+      }
     }
     if (next == Clock::time_point::max()) {
       wake_.wait(lock);
