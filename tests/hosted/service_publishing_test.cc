@@ -145,7 +145,7 @@ TEST_F(ServicePublishingTest, ExplicitPortsConflictsAndTheRangeAreReported) {
 
 TEST_F(ServicePublishingTest, LoadBalancerNoEntryOrNoPublisherStayOnTheSharedPath) {
   ASSERT_TRUE(Publish("a", kRoute, &publisher_).ok());
-  for (const std::string services :
+  for (const std::string& services :
        {std::string(R"([{"service":"APIServer","servicePublishingStrategy":{"type":"LoadBalancer"}}])"),
         std::string("[]")}) {
     auto endpoint = Publish("a", services, &publisher_);
