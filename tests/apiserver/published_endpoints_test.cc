@@ -191,7 +191,9 @@ TEST_F(PublishedEndpointsTest, ConflictsAndBadInputLeaveThePublicationAsItWas) {
   EXPECT_EQ(Body(still_port.Get("/healthz")), "clusters-a /healthz");
 
   PublishedEndpoints unattached(hosted::NodePortRange{});
-  EXPECT_EQ(unattached.Publish("clusters-a", a).code(), Code::kUnavailable);
+  auto route_only = a;
+  route_only.node_port = 0;
+  EXPECT_EQ(unattached.Publish("clusters-a", route_only).code(), Code::kUnavailable);
 }
 
 }  // namespace
