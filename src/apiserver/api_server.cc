@@ -135,7 +135,7 @@ class ApiServer::Impl {
         http::Server::Start(http_options, [this](std::shared_ptr<http::Exchange> ex) { Handle(ex); });
     if (!server.ok()) return server.status();
     server_ = std::move(*server);
-    published_.Attach(server_.get(), ClientHost());
+    published_.Attach(server_.get(), ClientHost(), options_.address);
     discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
                                              options_.address + ":" + std::to_string(port()));
     CARRIER_RETURN_IF_ERROR(RunControllers());

@@ -19,10 +19,12 @@ bool IsClustersPath(std::string_view path) {
 
 }  // namespace
 
-void PublishedEndpoints::Attach(http::Server* server, std::string shared_host) {
+void PublishedEndpoints::Attach(http::Server* server, std::string shared_host,
+                                std::string bind_address) {
   std::unique_lock lock(mu_);
   server_ = server;
   shared_host_ = std::move(shared_host);
+  bind_address_ = std::move(bind_address);
 }
 
 std::string PublishedEndpoints::shared_host() const {
@@ -93,6 +95,7 @@ Status PublishedEndpoints::Publish(const std::string& cluster,
     std::shared_lock lock(mu_);
     server = server_;
     if (server == nullptr) return Unavailable("the API server is not serving yet");
+    if (next.bind_address.empty()) next.bind_address = bind_address_;
     for (const std::string& name : next.hostnames) {
       auto it = cluster_by_hostname_.find(name);
       if (it != cluster_by_hostname_.end() && it->second != cluster) {

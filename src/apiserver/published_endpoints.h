@@ -27,8 +27,9 @@ class PublishedEndpoints : public hosted::ServicePublisher {
   explicit PublishedEndpoints(hosted::NodePortRange range) : range_(range) {}
 
   // The server whose shared listener and pool are used (set once it started, before the
-  // first Publish; until then Publish is kUnavailable), and the host clients reach it at.
-  void Attach(http::Server* server, std::string shared_host);
+  // first Publish; until then Publish is kUnavailable), the host clients reach it at and the
+  // address it binds (NodePort listeners bind it too unless told otherwise).
+  void Attach(http::Server* server, std::string shared_host, std::string bind_address);
 
   // For http::ServerOptions::tls_context_for_server_name.
   std::shared_ptr<const http::TlsContext> ContextFor(std::string_view server_name) const;
@@ -59,6 +60,7 @@ class PublishedEndpoints : public hosted::ServicePublisher {
   mutable std::shared_mutex mu_;
   http::Server* server_ = nullptr;
   std::string shared_host_;
+  std::string bind_address_;
   std::map<std::string, Entry> by_cluster_;
   std::unordered_map<std::string, std::string> cluster_by_hostname_;
   std::unordered_map<http::ListenerId, std::string> cluster_by_listener_;

@@ -18,7 +18,7 @@ namespace carrier::hosted {
 struct PublishedApiServer {
   std::vector<std::string> route_hostnames;  // SNI names on the shared listener
   uint16_t node_port = 0;                    // 0: no NodePort listener
-  std::string node_port_bind_address;        // the address the NodePort listener binds
+  std::string node_port_bind_address;        // "": the shared listener's bind address
   std::string serving_cert_pem;              // chain, leaf first
   std::string serving_key_pem;
 };

@@ -66,7 +66,7 @@ class PublishedEndpointsTest : public ::testing::Test {
     });
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
-    endpoints_->Attach(server_.get(), "127.0.0.1");
+    endpoints_->Attach(server_.get(), "127.0.0.1", "127.0.0.1");
   }
   void TearDown() override {
     server_.reset();
@@ -113,8 +113,7 @@ TEST_F(PublishedEndpointsTest, RouteHostNamesGetTheClustersCertificateAndPlainPa
 
 TEST_F(PublishedEndpointsTest, NodePortListenerServesOnlyItsCluster) {
   auto a = Serving("a-nodeport");
-  a.node_port = port_a_;
-  a.node_port_bind_address = "127.0.0.1";
+  a.node_port = port_a_;  // bound at the shared listener's address
   ASSERT_TRUE(endpoints_->Publish("clusters-a", a).ok());
   {
     TlsProbe probe(port_a_, "api.other.example.com");
@@ -172,7 +171,7 @@ TEST_F(PublishedEndpointsTest, ConflictsAndBadInputLeaveThePublicationAsItWas) {
   // A port the operating system has busy (here: the shared listener's, outside any range is
   // refused first, so use a range of that port).
   PublishedEndpoints own_range(hosted::NodePortRange{server_->port(), server_->port()});
-  own_range.Attach(server_.get(), "127.0.0.1");
+  own_range.Attach(server_.get(), "127.0.0.1", "127.0.0.1");
   auto c = Serving("c");
   c.node_port = server_->port();
   c.node_port_bind_address = "127.0.0.1";
