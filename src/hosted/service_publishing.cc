@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 
 #include <boost/json.hpp>
-#include <set>
+#include <map>
 
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
@@ -65,16 +65,19 @@ Result<int64_t> StoredNodePort(storage::Store& store, const std::string& ns) {
   return IntAt((*ports)[0].if_object(), "nodePort", 0);
 }
 
-// Every node port a Service of the management plane holds.
-Result<std::set<int64_t>> HeldNodePorts(storage::Store& store) {
+// Every node port a Service of the management plane holds → "<namespace>/<name>".
+Result<std::map<int64_t, std::string>> HeldNodePorts(storage::Store& store) {
   auto services = controllers::ListObjects(
       store, controllers::StoreKey(kRoot, controllers::BuiltInType("", "services"), "", ""));
   if (!services.ok()) return services.status();
-  std::set<int64_t> held;
+  std::map<int64_t, std::string> held;
   for (const json::object& service : *services) {
+    const json::object* meta = ObjectAt(&service, "metadata");
     const json::array* ports = ArrayAt(ObjectAt(&service, "spec"), "ports");
     for (size_t i = 0; ports != nullptr && i < ports->size(); ++i) {
-      if (int64_t port = IntAt((*ports)[i].if_object(), "nodePort", 0)) held.insert(port);
+      if (int64_t port = IntAt((*ports)[i].if_object(), "nodePort", 0)) {
+        held[port] = StringAt(meta, "namespace") + "/" + StringAt(meta, "name");
+      }
     }
   }
   return held;
@@ -130,18 +133,25 @@ Result<int64_t> PublishNodePort(storage::Store& store, ServicePublisher& publish
   auto stored = StoredNodePort(store, in.control_plane);
   if (!stored.ok()) return stored.status();
   PublishedApiServer published = Serving(in);
+  auto held = HeldNodePorts(store);
+  if (!held.ok()) return held.status();
   int64_t wanted = strategy.node_port > 0 ? strategy.node_port : *stored;
   if (wanted > 0) {
     if (!range.Contains(wanted)) {
       return InvalidArgument("nodePort.port " + std::to_string(wanted) + " is outside the node port range " +
                              std::to_string(range.first) + "-" + std::to_string(range.last));
     }
+    // The port another cluster's Service keeps stays its own, even while that cluster is not
+    // published yet (after a restart).
+    const std::string own = in.control_plane + "/" + std::string(kKubeApiServerService);
+    if (auto it = held->find(wanted); it != held->end() && it->second != own) {
+      return AlreadyExists("node port " + std::to_string(wanted) + " is already held by Service " +
+                           it->second);
+    }
     published.node_port = static_cast<uint16_t>(wanted);
     CARRIER_RETURN_IF_ERROR(publisher.Publish(in.control_plane, published));
     return wanted;
   }
-  auto held = HeldNodePorts(store);
-  if (!held.ok()) return held.status();
   Status last = ResourceExhausted("no free port in the node port range " + std::to_string(range.first) +
                                   "-" + std::to_string(range.last));
   int attempts = 0;

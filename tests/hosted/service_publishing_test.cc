@@ -135,6 +135,12 @@ TEST_F(ServicePublishingTest, ExplicitPortsConflictsAndTheRangeAreReported) {
   auto b = Publish("b", explicit_port, &publisher_);
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), Code::kAlreadyExists);
+  // After a restart b may be published before a: a's Service still keeps the port.
+  FakePublisher restarted;
+  auto b_first = Publish("b", explicit_port, &restarted);
+  ASSERT_FALSE(b_first.ok());
+  EXPECT_EQ(b_first.status().message(), "node port 30005 is already held by Service clusters-a/kube-apiserver");
+  ASSERT_TRUE(Publish("a", explicit_port, &restarted).ok());
   auto out = Publish("c", R"([{"service":"APIServer","servicePublishingStrategy":
                              {"type":"NodePort","nodePort":{"address":"x","port":40000}}}])", &publisher_);
   ASSERT_FALSE(out.ok());
