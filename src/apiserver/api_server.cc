@@ -16,6 +16,7 @@
 #include "apiserver/authn/jwt.h"
 #include "apiserver/authn/request_authenticator.h"
 #include "apiserver/object_meta.h"
+#include "apiserver/published_endpoints.h"
 #include "apiserver/custom_resources.h"
 #include "apiserver/discovery.h"
 #include "apiserver/request_info.h"
@@ -95,7 +96,8 @@ class ApiServer::Impl {
         clusters_(store_),
         customs_(store_),
         rest_(store_, ResourceCatalog::BuiltIn(), customs_),
-        authorizer_(store_) {
+        authorizer_(store_),
+        published_(options.service_node_port_range) {
     // The admission chain, in Kubernetes' order: mutating phases, then validating phases.
     admission_.Add(admission::NewNamespaceLifecycle(store_));
     admission_.Add(admission::NewLimitRanger(store_));
@@ -126,10 +128,14 @@ class ApiServer::Impl {
     http_options.tls_cert_file = pki_.serving_cert_file;
     http_options.tls_key_file = pki_.serving_key_file;
     http_options.request_client_certificates = true;
+    http_options.tls_context_for_server_name = [this](std::string_view name) {
+      return published_.ContextFor(name);
+    };
     auto server =
         http::Server::Start(http_options, [this](std::shared_ptr<http::Exchange> ex) { Handle(ex); });
     if (!server.ok()) return server.status();
     server_ = std::move(*server);
+    published_.Attach(server_.get(), ClientHost(), options_.address);
     discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
                                              options_.address + ":" + std::to_string(port()));
     CARRIER_RETURN_IF_ERROR(RunControllers());
@@ -138,12 +144,11 @@ class ApiServer::Impl {
   }
 
   uint16_t port() const { return server_->port(); }
-  std::string Url() const {
-    std::string host = options_.address == "0.0.0.0" || options_.address == "::"
-                           ? "127.0.0.1"
-                           : options_.address;
-    return "https://" + host + ":" + std::to_string(port());
+  // The host clients on this machine reach the listener at.
+  std::string ClientHost() const {
+    return options_.address == "0.0.0.0" || options_.address == "::" ? "127.0.0.1" : options_.address;
   }
+  std::string Url() const { return "https://" + ClientHost() + ":" + std::to_string(port()); }
   const ServingPki& pki() const { return pki_; }
   void Stop() {
     if (elector_) elector_->Stop();
@@ -209,6 +214,7 @@ class ApiServer::Impl {
     hosted_env.clusters = &clusters_;
     hosted_env.server_url = Url();
     hosted_env.server_ca_pem = pki_.ca.cert_pem;
+    hosted_env.publisher = &published_;
     hosted_env.forget_cluster = [this](const std::string& cluster) {
       customs_.Forget(cluster);
       authorizer_.Forget(cluster);
@@ -288,7 +294,7 @@ class ApiServer::Impl {
     auto path = http::PercentDecode(req.path);
     if (!path) return ex->Respond(ErrorResponse(Status(Code::kBadRequest, "malformed URL path")));
     const bool watch = QueryBool(req.QueryParam("watch"));
-    auto info = ParseRequestInfo(req.method, *path, watch);
+    auto info = published_.Parse(req, *path, watch);  // SNI names and NodePort listeners first
     if (!info.ok()) return ex->Respond(ErrorResponse(info.status()));
 
     auto user = Authenticate(req, *info);
@@ -486,6 +492,7 @@ class ApiServer::Impl {
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<controllers::ControllerManager> controllers_;
   std::unique_ptr<controllers::LeaderElector> elector_;  // replicas sharing an etcd only
+  PublishedEndpoints published_;  // before server_: its handshakes look names up here
   std::unique_ptr<http::Server> server_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "apiserver/authn/impersonation.h"
 #include "apiserver/serving_pki.h"
+#include "hosted/service_publisher.h"
 #include "storage/store.h"
 
 namespace carrier::apiserver {
@@ -39,6 +40,9 @@ struct ApiServerOptions {
   std::vector<std::string> disabled_admission_plugins;
   // Who may impersonate what (Impersonate-* headers). Unset: members of system:masters.
   authn::ImpersonationAuthorizer impersonation_authorizer;
+  // Ports hosted clusters' NodePort listeners may use (kube-apiserver's
+  // --service-node-port-range).
+  hosted::NodePortRange service_node_port_range;
 };
 
 class ApiServer {

@@ -79,6 +79,23 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
 }
 
+// "30000-32767": two ports, the first not above the second; nullopt otherwise.
+std::optional<hosted::NodePortRange> ParsePortRange(const std::string& text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  auto port = [](const std::string& part) -> std::optional<uint16_t> {
+    if (part.empty() || part.size() > 5 || part.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    const int value = std::stoi(part);
+    if (value < 1 || value > 65535) return std::nullopt;
+    return static_cast<uint16_t>(value);
+  };
+  auto first = port(text.substr(0, dash)), last = port(text.substr(dash + 1));
+  if (!first || !last || *first > *last) return std::nullopt;
+  return hosted::NodePortRange{*first, *last};
+}
+
 // Blocks until SIGINT or SIGTERM arrives.
 void WaitForTermination() {
   sigset_t set;
@@ -172,6 +189,19 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--registry-root", flags->registry_root,
                     "Registry root folder (certs/ auth/ data/ conf/config.yaml, created as "
                     "`carrier registry init` does when missing; default <data-dir>/registry)");
+  serve
+      ->add_option_function<std::string>(
+          "--service-node-port-range",
+          [flags](const std::string& text) {
+            auto range = ParsePortRange(text);
+            if (!range) {
+              throw CLI::ValidationError("--service-node-port-range",
+                                         "expected FIRST-LAST such as 30000-32767, got " + text);
+            }
+            flags->api.service_node_port_range = *range;
+          },
+          "Ports hosted clusters published through NodePort may listen on (inclusive)")
+      ->default_str("30000-32767");
   serve
       ->add_option_function<std::string>(
           "--node-monitor-grace-period",

@@ -11,6 +11,7 @@
 #include "hosted/crds.h"
 #include "hosted/kubeconfig.h"
 #include "hosted/pki.h"
+#include "hosted/service_publishing.h"
 #include "hosted/supported_versions.h"
 #include "hosted/validation.h"
 
@@ -63,17 +64,6 @@ json::object NamespaceObject(std::string_view name, json::object labels, json::o
                       {"status", json::object{{"phase", "Active"}}}};
 }
 
-// host and port of "https://host:port[/...]".
-std::pair<std::string, int64_t> HostPort(const std::string& url) {
-  std::string rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
-  rest = rest.substr(0, rest.find('/'));
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string::npos || rest.back() == ']') return {rest, 443};
-  std::string host = rest.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return {host, std::stoll(rest.substr(colon + 1))};
-}
-
 }  // namespace
 
 struct HostedClusterController::Context {
@@ -87,6 +77,8 @@ struct HostedClusterController::Context {
   int64_t generation = 0;
   Validation validation;
   HostedPki pki;
+  ApiServerEndpoint endpoint;   // where the API server is published
+  std::string publishing_error;  // why publishing failed, when it did
   std::string image, version;
   bool changed = false;  // EnsureControlPlane created or rewrote something
 
@@ -172,7 +164,8 @@ void HostedClusterController::OnChange(const controllers::Change& change,
     if (auto it = by_control_plane_.find(ref.name); it != by_control_plane_.end()) {
       keys.push_back(it->second);
     }
-  } else if (ref.group == kGroup && ref.resource == "hostedcontrolplanes") {
+  } else if ((ref.group == kGroup && ref.resource == "hostedcontrolplanes") ||
+             (ref.group.empty() && ref.resource == "services" && ref.name == kKubeApiServerService)) {
     if (auto it = by_control_plane_.find(ref.namespace_); it != by_control_plane_.end()) {
       keys.push_back(it->second);
     }
@@ -285,6 +278,10 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
     c.Set("Degraded", "True", "ReconciliationError", st.message());
     c.Set("ReconciliationSucceeded", "False", "ReconciliationError", st.message());
     if (!up) c.Set("Available", "False", "ReconciliationError", st.message());
+    if (!c.publishing_error.empty()) {
+      c.Set("Available", "False", "ServicePublishingFailed", c.publishing_error);
+      c.Set("KubeAPIServerAvailable", "False", "ServicePublishingFailed", c.publishing_error);
+    }
     Status written = WriteHostedCluster(c);
     return written.ok() ? st : written;
   }
@@ -318,8 +315,8 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
   version_status["desired"] = json::object{{"image", c.image}, {"version", c.version}};
   version_status["observedGeneration"] = c.generation;
 
-  const auto [host, port] = HostPort(env_.server_url);
-  c.Status()["controlPlaneEndpoint"] = json::object{{"host", host}, {"port", port}};
+  c.Status()["controlPlaneEndpoint"] =
+      json::object{{"host", c.endpoint.host}, {"port", c.endpoint.port}};
   c.Status()["kubeconfig"] = json::object{{"name", c.AdminKubeconfigSecret()}};
   c.Status()["kubeadminPassword"] = json::object{{"name", c.KubeadminPasswordSecret()}};
   c.Set("Available", "True", "AsExpected", "The hosted control plane is available");
@@ -331,8 +328,7 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
               (c.version.empty() ? c.image : c.version));
   }
   c.Set("Degraded", "False", "AsExpected", "The hosted cluster is not degraded");
-  c.Set("KubeAPIServerAvailable", "True", "AsExpected",
-        "The hosted cluster's API server is served at " + env_.server_url + "/clusters/" + c.cp);
+  c.Set("KubeAPIServerAvailable", "True", "AsExpected", c.endpoint.message);
   c.Set("EtcdAvailable", "True", "AsExpected",
         "The hosted cluster's objects are kept in the management plane's store "
         "(spec.etcd.managementType Managed)");
@@ -407,6 +403,7 @@ Status HostedClusterController::EnsureControlPlane(Context& c) {
   }
   CARRIER_RETURN_IF_ERROR(EnsurePki(c));
   CARRIER_RETURN_IF_ERROR(EnsureHostedCluster(c));
+  CARRIER_RETURN_IF_ERROR(EnsurePublished(c));
   CARRIER_RETURN_IF_ERROR(EnsureSecrets(c));
   // The HostedControlPlane's spec follows the HostedCluster's (its status is written after
   // the HostedCluster's status is known).
@@ -434,13 +431,20 @@ Status HostedClusterController::EnsurePki(Context& c) {
       }
     }
   }
+  const std::vector<std::string> sans = ServingNames(c.name, c.Spec(), HostPortOf(env_.server_url).first);
+  const json::object annotations{{kClusterAnnotation, c.key}};
   auto stored = PkiFromSecrets(data);
   if (stored.ok()) {
     c.pki = std::move(*stored);
-    return {};
+    if (CertificateCovers(c.pki.serving.cert_pem, sans)) return {};
+    // The published names changed: a new serving certificate from the root CA.
+    auto serving = IssueServingCertificate(c.pki.root_ca, sans);
+    if (!serving.ok()) return serving.status();
+    c.pki.serving = std::move(*serving);
+    return PutSecret(store_, c.cp, kServingSecret, "kubernetes.io/tls",
+                     PkiSecrets(c.pki).at(std::string(kServingSecret)), annotations, {}, c.changed);
   }
   // A hosted cluster that exists keeps its credentials: the lost Secrets are rebuilt from it.
-  const std::vector<std::string> sans = ServingNames(c.name, c.Spec(), HostPort(env_.server_url).first);
   Result<HostedPki> pki = InvalidArgument("no PKI");
   if (env_.clusters->Exists(c.cp)) {
     auto credentials = env_.clusters->Credentials(c.cp);
@@ -451,7 +455,6 @@ Status HostedClusterController::EnsurePki(Context& c) {
   }
   if (!pki.ok()) return pki.status();
   c.pki = std::move(*pki);
-  const json::object annotations{{kClusterAnnotation, c.key}};
   for (const auto& [name, fields] : PkiSecrets(c.pki)) {
     const std::string type = name == kSigningKeySecret ? "Opaque" : "kubernetes.io/tls";
     CARRIER_RETURN_IF_ERROR(PutSecret(store_, c.cp, name, type, fields, annotations, {}, c.changed));
@@ -484,10 +487,22 @@ Status HostedClusterController::EnsureHostedCluster(Context& c) {
   return InstallHostedClusterCrds(store_, c.cp);
 }
 
+Status HostedClusterController::EnsurePublished(Context& c) {
+  PublishingInput input{c.key, c.name, c.cp, &c.Spec(), &c.pki, env_.server_url, env_.server_ca_pem};
+  auto endpoint = PublishApiServer(store_, env_.publisher, input);
+  if (!endpoint.ok()) {
+    c.publishing_error = "the API server cannot be published: " + endpoint.status().message();
+    return Status(endpoint.status().code(), c.publishing_error);
+  }
+  c.endpoint = std::move(*endpoint);
+  return {};
+}
+
 Status HostedClusterController::EnsureSecrets(Context& c) {
   KubeconfigParams params;
-  params.server = env_.server_url + "/clusters/" + c.cp;
-  params.server_ca_pem = env_.server_ca_pem;
+  params.server = c.endpoint.server_url;
+  params.server_ca_pem = c.endpoint.ca_pem;
+  params.tls_server_name = c.endpoint.tls_server_name;
   params.client = c.pki.admin;
   const std::map<std::string, std::string> kubeconfig{
       {"kubeconfig", Base64Encode(RenderKubeconfig(params))}};
@@ -607,6 +622,7 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
 
 Status HostedClusterController::Teardown(Context& c) {
   if (!controllers::HasFinalizer(*c.hc, kHostedClusterFinalizer)) return {};
+  if (env_.publisher != nullptr) env_.publisher->Unpublish(c.cp);
   // The cluster's node pools.
   storage::ListOptions list;
   list.range = storage::KeyRange::Prefix(CustomKey(kRoot, kGroup, "nodepools", c.ns, ""));

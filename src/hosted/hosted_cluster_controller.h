@@ -10,6 +10,8 @@
 //   - keeps the hosted cluster itself: logical cluster <ns>-<name>, created with that PKI as
 //     its credentials, born with openshift-config, openshift-config-managed and the
 //     ClusterVersion `version` reporting the release;
+//   - publishes the API server as spec.services says (service_publishing.h) through the
+//     environment's publisher, and withdraws it on deletion;
 //   - writes <name>-admin-kubeconfig and <name>-kubeadmin-password in <ns> and status
 //     (kubeconfig, kubeadminPassword, controlPlaneEndpoint, version with history Partial then
 //     Completed, Available, Progressing, Degraded, KubeAPIServerAvailable, EtcdAvailable,
@@ -29,6 +31,7 @@
 
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
+#include "hosted/service_publisher.h"
 
 namespace carrier::hosted {
 
@@ -39,6 +42,9 @@ struct HostedClusterEnvironment {
   // Drops what the API server derived from a logical cluster this controller deleted
   // (authenticators, CRD types, RBAC state).
   std::function<void(const std::string& cluster)> forget_cluster;
+  // Serves hosted clusters at their published addresses; nullptr: only at the shared
+  // listener's /clusters/<name>.
+  ServicePublisher* publisher = nullptr;
 };
 
 inline constexpr std::string_view kHostedClusterFinalizer = "hypershift.openshift.io/finalizer";
@@ -62,6 +68,7 @@ class HostedClusterController : public controllers::Controller {
   Status EnsurePki(Context& c);
   Status EnsureHostedCluster(Context& c);
   Status EnsureHostedControlPlane(Context& c);
+  Status EnsurePublished(Context& c);
   Status EnsureSecrets(Context& c);
   Status WriteHostedCluster(Context& c);
 

@@ -1,6 +1,9 @@
 #include "hosted/pki.h"
 
+#include <arpa/inet.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -12,13 +15,57 @@
 
 namespace carrier::hosted {
 
+Result<x509::KeyPair> IssueServingCertificate(const x509::KeyPair& root_ca,
+                                              const std::vector<std::string>& serving_sans) {
+  return x509::IssueCertificate(root_ca, {"kube-apiserver", {"kubernetes"}, serving_sans, true, false});
+}
+
+namespace {
+
+// An IP address in its canonical text form, or the name unchanged.
+std::string CanonicalName(const std::string& name) {
+  unsigned char buf[16];
+  char text[INET6_ADDRSTRLEN] = {};
+  if (inet_pton(AF_INET, name.c_str(), buf) == 1) return inet_ntop(AF_INET, buf, text, sizeof text);
+  if (inet_pton(AF_INET6, name.c_str(), buf) == 1) return inet_ntop(AF_INET6, buf, text, sizeof text);
+  return name;
+}
+
+}  // namespace
+
+bool CertificateCovers(const std::string& cert_pem, const std::vector<std::string>& names) {
+  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (cert == nullptr) return false;
+  std::vector<std::string> present;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      present.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)), ASN1_STRING_length(dns));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      char text[INET6_ADDRSTRLEN] = {};
+      const int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+      if (inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof text)) present.emplace_back(text);
+    }
+  }
+  GENERAL_NAMES_free(sans);
+  X509_free(cert);
+  for (const std::string& name : names) {
+    if (std::find(present.begin(), present.end(), CanonicalName(name)) == present.end()) return false;
+  }
+  return true;
+}
+
 Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
                                            const std::vector<std::string>& serving_sans) {
   HostedPki pki;
   pki.root_ca = credentials.client_ca;
   pki.service_account_key_pem = credentials.service_account_key_pem;
-  x509::CertificateRequest serving{"kube-apiserver", {"kubernetes"}, serving_sans, true, false};
-  auto serving_pair = x509::IssueCertificate(pki.root_ca, serving);
+  auto serving_pair = IssueServingCertificate(pki.root_ca, serving_sans);
   if (!serving_pair.ok()) return serving_pair.status();
   pki.serving = std::move(*serving_pair);
   x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};

@@ -45,6 +45,13 @@ Result<HostedPki> GenerateHostedPki(const std::string& name,
 Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
                                            const std::vector<std::string>& serving_sans);
 
+// A serving certificate for the hosted API server at `serving_sans`, from its root CA.
+Result<x509::KeyPair> IssueServingCertificate(const x509::KeyPair& root_ca,
+                                              const std::vector<std::string>& serving_sans);
+// True when the certificate's subject alternative names include each of `names` (IP
+// addresses compared as addresses); false for an unreadable certificate.
+bool CertificateCovers(const std::string& cert_pem, const std::vector<std::string>& names);
+
 // The names the hosted API server's certificate must carry: localhost and 127.0.0.1, the
 // listener's host, api.<name>.<baseDomain> and api-int.<name>.<baseDomain>,
 // spec.kubeAPIServerDNSName, the APIServer service's published hostname or address, the

@@ -19,6 +19,8 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
+#include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -32,6 +34,14 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+
+class TlsContext {
+ public:
+  explicit TlsContext(ssl::context context) : context(std::move(context)) {}
+  // Mutable: a stream is built from a non-const reference; OpenSSL reference-counts the
+  // SSL_CTX, so connections keep it alive after this object is gone.
+  mutable ssl::context context;
+};
 
 namespace {
 
@@ -124,6 +134,15 @@ int AlpnSelect(SSL*, const unsigned char** out, unsigned char* outlen, const uns
     i += 1 + len;
   }
   return SSL_TLSEXT_ERR_NOACK;
+}
+
+// SNI: swaps the handshake's context for the one the server's callback names (`arg`).
+int ServerNameSelect(SSL* ssl, int*, void* arg) {
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (name == nullptr) return SSL_TLSEXT_ERR_OK;
+  const auto& pick = *static_cast<decltype(ServerOptions::tls_context_for_server_name)*>(arg);
+  if (auto context = pick(name)) SSL_set_SSL_CTX(ssl, context->context.native_handle());
+  return SSL_TLSEXT_ERR_OK;
 }
 
 std::string PeerCertificatePem(SSL* ssl) {
@@ -330,13 +349,20 @@ class ExchangeImpl : public Exchange {
 class Server::Impl {
  public:
   Impl(const ServerOptions& options, Handler handler)
-      : options_(options), handler_(std::move(handler)), acceptor_(io_) {}
+      : options_(options), handler_(std::move(handler)) {}
 
   Status Init();
   void Run();
   void Stop();
   uint16_t port() const { return port_; }
-  bool tls() const { return tls_ctx_ != nullptr; }
+  bool tls() const { return default_context_ != nullptr; }
+
+  // A context with the server's TLS settings: the chain and key from PEM text or files.
+  Result<std::shared_ptr<const TlsContext>> NewContext(const TlsIdentity* pem) const;
+  Result<Server::Listener> AddListener(const std::string& address, uint16_t port,
+                                       std::shared_ptr<const TlsContext> context);
+  void RemoveListener(ListenerId id);
+  Status SetListenerContext(ListenerId id, std::shared_ptr<const TlsContext> context);
 
   const ServerOptions& options() const { return options_; }
   const Handler& handler() const { return handler_; }
@@ -346,18 +372,38 @@ class Server::Impl {
   }
 
  private:
-  asio::awaitable<void> AcceptLoop();
+  // A listening socket; its accept loop and its closing run on its strand.
+  struct ListenerState {
+    ListenerState(ListenerId id, asio::io_context& io, std::shared_ptr<const TlsContext> context)
+        : id(id), strand(asio::make_strand(io)), acceptor(strand), context(std::move(context)) {}
+    ListenerId id;
+    asio::strand<asio::io_context::executor_type> strand;
+    tcp::acceptor acceptor;
+    std::shared_ptr<const TlsContext> context;  // nullptr: plain HTTP; guarded by mu_
+    bool removed = false;                       // guarded by mu_
+  };
+  struct Tracked {
+    std::weak_ptr<ConnectionBase> connection;
+    ListenerId listener;
+  };
+
+  Result<std::shared_ptr<ListenerState>> Listen(ListenerId id, const std::string& address,
+                                                uint16_t port,
+                                                std::shared_ptr<const TlsContext> context);
+  asio::awaitable<void> AcceptLoop(std::shared_ptr<ListenerState> listener);
+  void CloseAcceptor(const std::shared_ptr<ListenerState>& listener);
 
   ServerOptions options_;
   Handler handler_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  tcp::acceptor acceptor_;
-  std::unique_ptr<ssl::context> tls_ctx_;
+  std::shared_ptr<const TlsContext> default_context_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::mutex mu_;
-  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections_;
+  std::map<ListenerId, std::shared_ptr<ListenerState>> listeners_;
+  ListenerId next_listener_ = 1;
+  std::unordered_map<ConnectionBase*, Tracked> connections_;
   bool stopped_ = false;
 };
 
@@ -366,8 +412,8 @@ namespace {
 template <class Stream>
 class Connection final : public ConnectionBase {
  public:
-  Connection(Server::Impl* server, Stream stream, bool tls)
-      : server_(server), stream_(std::move(stream)), tls_(tls),
+  Connection(Server::Impl* server, Stream stream, bool tls, ListenerId listener)
+      : server_(server), stream_(std::move(stream)), tls_(tls), listener_(listener),
         signal_(stream_.get_executor()) {}
 
   ~Connection() override { server_->Forget(this); }
@@ -477,6 +523,8 @@ class Connection final : public ConnectionBase {
     if (!ec) r.remote_address = ep.address().to_string();
     r.tls = tls_;
     r.peer_certificate_pem = peer_certificate_pem_;
+    r.server_name = server_name_;
+    r.listener = listener_;
     return r;
   }
 
@@ -489,6 +537,9 @@ class Connection final : public ConnectionBase {
       auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kUse);
       if (ec) co_return;
       peer_certificate_pem_ = PeerCertificatePem(stream_.native_handle());
+      if (const char* name = SSL_get_servername(stream_.native_handle(), TLSEXT_NAMETYPE_host_name)) {
+        server_name_ = name;
+      }
     }
     for (;;) {
       bhttp::request_parser<bhttp::buffer_body> parser;
@@ -790,7 +841,9 @@ class Connection final : public ConnectionBase {
   Server::Impl* server_;
   Stream stream_;
   bool tls_;
+  ListenerId listener_;
   std::string peer_certificate_pem_;
+  std::string server_name_;
   asio::steady_timer signal_;
   beast::flat_buffer buffer_;
   std::vector<char> chunk_;
@@ -807,101 +860,212 @@ class Connection final : public ConnectionBase {
 
 }  // namespace
 
-Status Server::Impl::Init() {
+Result<std::shared_ptr<const TlsContext>> Server::Impl::NewContext(const TlsIdentity* pem) const {
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  // TLS 1.2: forward-secret AEAD suites only (TLS 1.3's suites are all of that kind).
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(), options_.tls12_ciphers.c_str()) != 1) {
+    return InvalidArgument("no usable TLS 1.2 cipher in '" + options_.tls12_ciphers + "'");
+  }
+  SSL_CTX_set_options(ctx.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                               SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   beast::error_code ec;
-  auto addr = asio::ip::make_address(options_.address, ec);
-  if (ec) return InvalidArgument("bad listen address '" + options_.address + "'");
-  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
-    tls_ctx_ = std::make_unique<ssl::context>(ssl::context::tls_server);
-    tls_ctx_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                          ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-    SSL_CTX_set_min_proto_version(tls_ctx_->native_handle(), TLS1_2_VERSION);
-    // TLS 1.2: forward-secret AEAD suites only (TLS 1.3's suites are all of that kind).
-    if (SSL_CTX_set_cipher_list(tls_ctx_->native_handle(), options_.tls12_ciphers.c_str()) != 1) {
-      return InvalidArgument("no usable TLS 1.2 cipher in '" + options_.tls12_ciphers + "'");
-    }
-    SSL_CTX_set_options(tls_ctx_->native_handle(),
-                        SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-                            SSL_OP_NO_COMPRESSION);
-    tls_ctx_->use_certificate_chain_file(options_.tls_cert_file, ec);
+  if (pem != nullptr) {
+    ctx.use_certificate_chain(asio::buffer(pem->cert_chain_pem), ec);
+    if (ec) return InvalidArgument("TLS certificate: " + ec.message());
+    ctx.use_private_key(asio::buffer(pem->key_pem), ssl::context::pem, ec);
+    if (ec) return InvalidArgument("TLS key: " + ec.message());
+  } else {
+    ctx.use_certificate_chain_file(options_.tls_cert_file, ec);
     if (ec) return InvalidArgument("TLS certificate " + options_.tls_cert_file + ": " + ec.message());
-    tls_ctx_->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
+    ctx.use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
     if (ec) return InvalidArgument("TLS key " + options_.tls_key_file + ": " + ec.message());
-    SSL_CTX_set_alpn_select_cb(tls_ctx_->native_handle(), AlpnSelect, nullptr);
-    if (options_.request_client_certificates) {
-      SSL_CTX_set_verify(tls_ctx_->native_handle(), SSL_VERIFY_PEER,
-                         [](int, X509_STORE_CTX*) { return 1; });
+  }
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    return InvalidArgument("the TLS key does not match the certificate");
+  }
+  SSL_CTX_set_alpn_select_cb(ctx.native_handle(), AlpnSelect, nullptr);
+  if (options_.request_client_certificates) {
+    SSL_CTX_set_verify(ctx.native_handle(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  }
+  return std::shared_ptr<const TlsContext>(std::make_shared<TlsContext>(std::move(ctx)));
+}
+
+Status Server::Impl::Init() {
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    auto context = NewContext(nullptr);
+    if (!context.ok()) return context.status();
+    default_context_ = std::move(*context);
+    if (options_.tls_context_for_server_name) {
+      SSL_CTX* native = default_context_->context.native_handle();
+      SSL_CTX_set_tlsext_servername_callback(native, ServerNameSelect);
+      SSL_CTX_set_tlsext_servername_arg(native, &options_.tls_context_for_server_name);
     }
   }
-  tcp::endpoint ep(addr, options_.port);
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Unavailable("cannot listen on " + options_.address + ":" +
-                       std::to_string(options_.port) + ": " + ec.message());
-  }
-  port_ = acceptor_.local_endpoint().port();
+  auto listener = Listen(0, options_.address, options_.port, default_context_);
+  if (!listener.ok()) return listener.status();
+  port_ = (*listener)->acceptor.local_endpoint().port();
+  listeners_[0] = std::move(*listener);
   return Status::Ok();
+}
+
+Result<std::shared_ptr<Server::Impl::ListenerState>> Server::Impl::Listen(
+    ListenerId id, const std::string& address, uint16_t port,
+    std::shared_ptr<const TlsContext> context) {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) return InvalidArgument("bad listen address '" + address + "'");
+  auto listener = std::make_shared<ListenerState>(id, io_, std::move(context));
+  tcp::endpoint ep(addr, port);
+  listener->acceptor.open(ep.protocol(), ec);
+  if (!ec) listener->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) listener->acceptor.bind(ep, ec);
+  if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("cannot listen on " + address + ":" + std::to_string(port) + ": " +
+                       ec.message());
+  }
+  return listener;
 }
 
 void Server::Impl::Run() {
   work_.emplace(io_.get_executor());
-  asio::co_spawn(io_, AcceptLoop(), asio::detached);
+  asio::co_spawn(listeners_[0]->strand, AcceptLoop(listeners_[0]), asio::detached);
   int n = std::max(1, options_.threads);
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 
-asio::awaitable<void> Server::Impl::AcceptLoop() {
+Result<Server::Listener> Server::Impl::AddListener(const std::string& address, uint16_t port,
+                                                   std::shared_ptr<const TlsContext> context) {
+  if (!default_context_ || !context) {
+    return InvalidArgument("extra listeners are TLS listeners of a TLS server");
+  }
+  ListenerId id;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return Unavailable("the server is stopped");
+    id = next_listener_++;
+  }
+  auto listener = Listen(id, address, port, std::move(context));
+  if (!listener.ok()) return listener.status();
+  Server::Listener out{id, (*listener)->acceptor.local_endpoint().port()};
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return Unavailable("the server is stopped");
+    listeners_[id] = *listener;
+  }
+  asio::co_spawn((*listener)->strand, AcceptLoop(*listener), asio::detached);
+  return out;
+}
+
+void Server::Impl::RemoveListener(ListenerId id) {
+  if (id == 0) return;
+  std::shared_ptr<ListenerState> listener;
+  std::vector<std::shared_ptr<ConnectionBase>> open;
+  {
+    std::lock_guard lock(mu_);
+    auto it = listeners_.find(id);
+    if (it == listeners_.end()) return;
+    listener = std::move(it->second);
+    listeners_.erase(it);
+    listener->removed = true;
+    for (auto& [ptr, tracked] : connections_) {
+      if (tracked.listener != id) continue;
+      if (auto c = tracked.connection.lock()) open.push_back(std::move(c));
+    }
+  }
+  for (auto& c : open) c->Close();
+  CloseAcceptor(listener);
+}
+
+Status Server::Impl::SetListenerContext(ListenerId id, std::shared_ptr<const TlsContext> context) {
+  if (!context) return InvalidArgument("a listener needs a TLS context");
+  std::lock_guard lock(mu_);
+  auto it = listeners_.find(id);
+  if (id == 0 || it == listeners_.end()) return NotFound("no listener " + std::to_string(id));
+  it->second->context = std::move(context);
+  return Status::Ok();
+}
+
+// The acceptor is closed on its strand (its accept is pending there). From outside the pool
+// this waits, so that the port refuses connections once RemoveListener returns.
+void Server::Impl::CloseAcceptor(const std::shared_ptr<ListenerState>& listener) {
+  auto close = [listener] {
+    beast::error_code ec;
+    listener->acceptor.close(ec);
+  };
+  if (listener->strand.running_in_this_thread()) return close();
+  if (io_.get_executor().running_in_this_thread()) return asio::post(listener->strand, close);
+  std::promise<void> closed;
+  asio::post(listener->strand, [&] {
+    close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
+asio::awaitable<void> Server::Impl::AcceptLoop(std::shared_ptr<ListenerState> listener) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kUse);
+    auto [ec, socket] = co_await listener->acceptor.async_accept(asio::make_strand(io_), kUse);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) co_return;
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    std::shared_ptr<const TlsContext> context;
+    {
+      std::lock_guard lock(mu_);
+      context = listener->context;
+    }
     std::shared_ptr<ConnectionBase> conn;
-    if (tls_ctx_) {
+    if (context) {
       auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
-          this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_ctx_),
-          true);
+          this,
+          beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)),
+                                               context->context),
+          true, listener->id);
       c->Start();
       conn = c;
     } else {
       auto c = std::make_shared<Connection<beast::tcp_stream>>(
-          this, beast::tcp_stream(std::move(socket)), false);
+          this, beast::tcp_stream(std::move(socket)), false, listener->id);
       c->Start();
       conn = c;
     }
     std::unique_lock lock(mu_);
-    if (stopped_) {
+    if (stopped_ || listener->removed) {
       lock.unlock();
       conn->Close();
     } else {
-      connections_[conn.get()] = conn;
+      connections_[conn.get()] = Tracked{conn, listener->id};
     }
   }
 }
 
 void Server::Impl::Stop() {
   std::vector<std::shared_ptr<ConnectionBase>> open;
+  std::map<ListenerId, std::shared_ptr<ListenerState>> listeners;
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
     stopped_ = true;
-    for (auto& [ptr, weak] : connections_) {
-      if (auto c = weak.lock()) open.push_back(std::move(c));
+    for (auto& [ptr, tracked] : connections_) {
+      if (auto c = tracked.connection.lock()) open.push_back(std::move(c));
     }
+    listeners.swap(listeners_);
   }
   for (auto& c : open) c->Close();
   open.clear();
-  asio::post(io_, [this] {
-    beast::error_code ec;
-    acceptor_.close(ec);
-  });
+  for (auto& [id, listener] : listeners) {
+    asio::post(listener->strand, [listener] {
+      beast::error_code ec;
+      listener->acceptor.close(ec);
+    });
+  }
   work_.reset();
   for (auto& t : threads_) t.join();
   threads_.clear();
@@ -920,6 +1084,18 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Hand
 
 uint16_t Server::port() const { return impl_->port(); }
 bool Server::tls() const { return impl_->tls(); }
+Result<std::shared_ptr<const TlsContext>> Server::NewTlsContext(const TlsIdentity& identity) const {
+  if (!impl_->tls()) return InvalidArgument("TLS contexts are for TLS servers");
+  return impl_->NewContext(&identity);
+}
+Result<Server::Listener> Server::AddListener(const std::string& address, uint16_t port,
+                                             std::shared_ptr<const TlsContext> context) {
+  return impl_->AddListener(address, port, std::move(context));
+}
+void Server::RemoveListener(ListenerId id) { impl_->RemoveListener(id); }
+Status Server::SetListenerContext(ListenerId id, std::shared_ptr<const TlsContext> context) {
+  return impl_->SetListenerContext(id, std::move(context));
+}
 void Server::Stop() {
   if (impl_) impl_->Stop();
 }

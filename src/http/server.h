@@ -7,6 +7,9 @@
 //   - a response is a buffer, a file (with single-range Range support, sent with sendfile(2)
 //     on plain TCP), or a chunked stream that the handler feeds over time from any thread
 //     and that reports when the client went away (watch streams).
+// Besides the listener Start opens, listeners can be added and removed at runtime; they share
+// the pool (a listener costs its socket and its TLS context). On TLS servers a callback may
+// pick the certificate by the name the client asked for (SNI).
 // Handlers run on the pool threads; they must not block for long (disk I/O is fine).
 // Nothing here knows about any particular API.
 
@@ -24,6 +27,20 @@
 
 namespace carrier::http {
 
+// A certificate chain (leaf first) and its private key, PEM.
+struct TlsIdentity {
+  std::string cert_chain_pem;
+  std::string key_pem;
+};
+
+// A TLS server context for one identity, with the server's TLS settings (server.cc). Built once
+// by Server::NewTlsContext and shared by every handshake that presents it: building one is
+// costly, so never build one per connection.
+class TlsContext;
+
+// Identifies a listener; 0 is the one Start opened.
+using ListenerId = uint64_t;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";  // "0.0.0.0" or "::" to listen everywhere
   uint16_t port = 0;                   // 0: an ephemeral port (see Server::port())
@@ -33,6 +50,11 @@ struct ServerOptions {
   // Ask TLS clients for a certificate. It is not verified here: the handler verifies it
   // against the trust anchors that apply to the request (each tenant has its own CA).
   bool request_client_certificates = false;
+  // SNI on the listener Start opens: the context to present for the server name a client
+  // asked for, or nullptr for the default certificate. Called during handshakes on pool
+  // threads: it must be thread-safe and only look contexts up.
+  std::function<std::shared_ptr<const TlsContext>(std::string_view server_name)>
+      tls_context_for_server_name;
   // OpenSSL cipher list for TLS 1.2 (TLS 1.0/1.1 are never offered): ECDHE key exchange
   // with AES-GCM or ChaCha20-Poly1305.
   std::string tls12_ciphers =
@@ -57,6 +79,8 @@ struct Request {
   std::string remote_address;
   bool tls = false;
   std::string peer_certificate_pem;  // the TLS client's certificate (leaf), if it sent one
+  std::string server_name;           // the name the TLS client asked for (SNI), "" if none
+  ListenerId listener = 0;           // the listener the connection came in on
 
   // The value of the first header named `name` ("" when absent).
   std::string_view Header(std::string_view name) const;
@@ -164,7 +188,27 @@ class Server {
 
   uint16_t port() const;
   bool tls() const;
-  // Closes the listener and every connection (open chunked streams see OnClosed), then joins
+
+  // A context presenting `identity` with this server's TLS settings (TLS servers only);
+  // kInvalidArgument when the certificate or key is unusable.
+  Result<std::shared_ptr<const TlsContext>> NewTlsContext(const TlsIdentity& identity) const;
+  struct Listener {
+    ListenerId id = 0;
+    uint16_t port = 0;
+  };
+  // Listens on address:port too (port 0: an ephemeral one), presenting `context` there.
+  // kUnavailable when the address cannot be bound (busy port) or the server stopped,
+  // kInvalidArgument for a bad address or on a plain-HTTP server.
+  Result<Listener> AddListener(const std::string& address, uint16_t port,
+                               std::shared_ptr<const TlsContext> context);
+  // Closes that listener's socket and every connection accepted on it (the port refuses
+  // connections when this returns, unless called from a handler). Unknown ids are ignored;
+  // the listener Start opened is closed by Stop only.
+  void RemoveListener(ListenerId id);
+  // Makes an added listener present `context` in new handshakes (a renewed certificate);
+  // connections already made keep theirs. kNotFound for an unknown listener.
+  Status SetListenerContext(ListenerId id, std::shared_ptr<const TlsContext> context);
+  // Closes the listeners and every connection (open chunked streams see OnClosed), then joins
   // the pool. Idempotent.
   void Stop();
 

@@ -17,7 +17,23 @@ k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
 
 # The simulated nodes never heartbeat: keep the node lifecycle controller from marking them
 # unreachable (and tainting them) while the suite runs.
-start_carrier "$CARRIER" --node-monitor-grace-period 1h
+# The HostedClusters publish their API servers through NodePort: twenty loopback ports that
+# are free now are the node port range.
+BASE=$(python3 - <<'PY'
+import random, socket
+while True:
+    base, socks = random.randrange(20000, 60000), []
+    try:
+        for p in range(base, base + 20):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+PY
+)
+start_carrier "$CARRIER" --node-monitor-grace-period 1h --service-node-port-range "$BASE-$((BASE + 19))"
 SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
 CA="$CARRIER_DATA/pki/ca.crt"
 
@@ -109,8 +125,11 @@ expect_eq "status.kubeadminPassword names its secret" "example-kubeadmin-passwor
   "$(k get hc example -n clusters -o jsonpath='{.status.kubeadminPassword.name}')"
 [ -n "$(k get secret example-kubeadmin-password -n clusters -o jsonpath='{.data.password}')" ] ||
   fail "example-kubeadmin-password holds no password"
-expect_eq "status.controlPlaneEndpoint is the listener" "${SERVER#https://}" \
-  "$(k get hc example -n clusters -o jsonpath='{.status.controlPlaneEndpoint.host}:{.status.controlPlaneEndpoint.port}')"
+expect_eq "status.controlPlaneEndpoint is the NodePort address and port" "api.example.example.com" \
+  "$(k get hc example -n clusters -o jsonpath='{.status.controlPlaneEndpoint.host}')"
+NODE_PORT=$(k get hc example -n clusters -o jsonpath='{.status.controlPlaneEndpoint.port}')
+[ "$NODE_PORT" -ge "$BASE" ] && [ "$NODE_PORT" -le "$((BASE + 19))" ] ||
+  fail "the node port [$NODE_PORT] is outside $BASE-$((BASE + 19))"
 for c in KubeAPIServerAvailable EtcdAvailable ReconciliationActive ReconciliationSucceeded \
   ValidConfiguration ValidReleaseImage SupportedHostedCluster ValidHostedControlPlaneConfiguration; do
   expect_eq "condition $c" True \

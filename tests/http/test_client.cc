@@ -6,11 +6,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <sys/time.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 namespace carrier::http::testing {
@@ -204,6 +210,96 @@ bool RawConnection::WaitClosed() {
 void RawConnection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+}  // namespace carrier::http::testing
+
+namespace carrier::http::testing {
+
+namespace {
+
+std::string CertificatePem(X509* cert) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return pem;
+}
+
+}  // namespace
+
+TlsProbe::TlsProbe(uint16_t port, const std::string& server_name, const ClientCertificate* client) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    error_ = std::string("connect: ") + std::strerror(errno);
+    return;
+  }
+  timeval timeout{10, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ctx_ = ctx;
+  if (client != nullptr) {
+    BIO* cert_bio = BIO_new_mem_buf(client->cert_pem.data(), static_cast<int>(client->cert_pem.size()));
+    BIO* key_bio = BIO_new_mem_buf(client->key_pem.data(), static_cast<int>(client->key_pem.size()));
+    X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+    SSL_CTX_use_certificate(ctx, cert);
+    SSL_CTX_use_PrivateKey(ctx, key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cert_bio);
+    BIO_free(key_bio);
+  }
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd_);
+  if (!server_name.empty()) SSL_set_tlsext_host_name(ssl, server_name.c_str());
+  if (SSL_connect(ssl) != 1) {
+    error_ = "TLS handshake failed";
+    SSL_free(ssl);
+    return;
+  }
+  ssl_ = ssl;
+  if (X509* leaf = SSL_get0_peer_certificate(ssl)) leaf_pem_ = CertificatePem(leaf);
+}
+
+TlsProbe::~TlsProbe() {
+  if (ssl_ != nullptr) SSL_free(static_cast<SSL*>(ssl_));
+  if (ctx_ != nullptr) SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string TlsProbe::Get(const std::string& target) {
+  if (ssl_ == nullptr) return "";
+  SSL* ssl = static_cast<SSL*>(ssl_);
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n";
+  if (SSL_write(ssl, request.data(), static_cast<int>(request.size())) <= 0) return "";
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    int n = SSL_read(ssl, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+bool TlsProbe::WaitClosed() {
+  if (ssl_ == nullptr) return true;
+  char buf[256];
+  for (;;) {
+    int n = SSL_read(static_cast<SSL*>(ssl_), buf, sizeof buf);
+    if (n > 0) continue;
+    const int err = SSL_get_error(static_cast<SSL*>(ssl_), n);
+    // EOF or reset: closed. A receive timeout (10 s) leaves the connection open.
+    return !(err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK));
+  }
 }
 
 }  // namespace carrier::http::testing

@@ -62,3 +62,41 @@ class RawConnection {
 };
 
 }  // namespace carrier::http::testing
+
+namespace carrier::http::testing {
+
+// One TLS connection to a loopback port, made by hand so a test controls what the client
+// sends: the SNI name and an optional client certificate. The server's certificate is not
+// verified; the test reads it.
+class TlsProbe {
+ public:
+  struct ClientCertificate {
+    std::string cert_pem;
+    std::string key_pem;
+  };
+  // Connects and handshakes; ok() is false when either failed (error() says why).
+  TlsProbe(uint16_t port, const std::string& server_name,
+           const ClientCertificate* client = nullptr);
+  ~TlsProbe();
+  TlsProbe(const TlsProbe&) = delete;
+  TlsProbe& operator=(const TlsProbe&) = delete;
+
+  bool ok() const { return ssl_ != nullptr; }
+  const std::string& error() const { return error_; }
+  // The certificate the server presented (leaf, PEM).
+  const std::string& server_certificate_pem() const { return leaf_pem_; }
+  // Sends `GET <target>` with Connection: close and returns the raw response (head and body)
+  // read to EOF; "" when the connection failed or was closed.
+  std::string Get(const std::string& target);
+  // True when the server closes the connection (waits up to 10 s).
+  bool WaitClosed();
+
+ private:
+  int fd_ = -1;
+  void* ctx_ = nullptr;  // SSL_CTX
+  void* ssl_ = nullptr;  // SSL
+  std::string error_;
+  std::string leaf_pem_;
+};
+
+}  // namespace carrier::http::testing

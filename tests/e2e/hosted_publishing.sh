@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Service publishing of hosted API servers with kubectl and openssl s_client:
+#   Route     the admin kubeconfig (server 127.0.0.1:<shared port>, tls-server-name
+#             api.<name>.<baseDomain>) works; the certificate for that SNI name is the hosted
+#             cluster's (signed by its root CA, not the management CA); another hosted
+#             cluster's credentials there are 401;
+#   NodePort  a listener on a port of --service-node-port-range serves the cluster, the
+#             Service kube-apiserver records the port, a second cluster asking for the same
+#             port gets a clear condition, a restart serves the same port again;
+#   deletion  the port refuses connections and the SNI name gets the management certificate.
+# Usage: hosted_publishing.sh <carrier binary> <kubectl binary>
+source "$(dirname "$0")/lib.sh"
+CARRIER=$1
+KUBECTL=$2
+[ -x "$KUBECTL" ] || { echo "kubectl not found at $KUBECTL" >&2; exit 1; }
+k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
+
+# Ten consecutive loopback ports that are free now: the node port range.
+BASE=$(python3 - <<'PY'
+import random, socket
+while True:
+    base = random.randrange(20000, 60000)
+    try:
+        socks = []
+        for p in range(base, base + 10):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+PY
+)
+LAST=$((BASE + 9))
+start_carrier "$CARRIER" --service-node-port-range "$BASE-$LAST" --node-monitor-grace-period 1h
+SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
+PORT=${SERVER##*:}
+MGMT_CA="$CARRIER_DATA/pki/ca.crt"
+
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: clusters
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: pull-secret
+  namespace: clusters
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: eyJhdXRocyI6e319
+YAML
+hosted_cluster() {  # <name> <APIServer servicePublishingStrategy YAML, indented by six spaces>
+  cat <<YAML
+apiVersion: hypershift.openshift.io/v1beta1
+kind: HostedCluster
+metadata:
+  name: $1
+  namespace: clusters
+spec:
+  release:
+    image: quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64
+  pullSecret:
+    name: pull-secret
+  platform:
+    type: None
+  dns:
+    baseDomain: example.com
+  networking:
+    clusterNetwork:
+    - cidr: 10.132.0.0/14
+    serviceNetwork:
+    - cidr: 172.31.0.0/16
+  services:
+  - service: APIServer
+    servicePublishingStrategy:
+$2
+  - service: OAuthServer
+    servicePublishingStrategy:
+      type: Route
+YAML
+}
+condition() {  # <hc> <type> → "<status> <reason>: <message>"
+  k get hc "$1" -n clusters -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}: {.status.conditions[?(@.type==\"$2\")].message}"
+}
+kubeconfig_of() {  # <hc> → writes $E2E_TMP/<hc>.kubeconfig, its client cert/key and the hosted root CA
+  k get secret "$1-admin-kubeconfig" -n clusters -o jsonpath='{.data.kubeconfig}' | base64 -d >"$E2E_TMP/$1.kubeconfig"
+  python3 - "$E2E_TMP/$1.kubeconfig" "$E2E_TMP/$1" <<'PY'
+import base64, re, sys
+text = open(sys.argv[1]).read()
+for field, ext in (("client-certificate-data", "crt"), ("client-key-data", "key"),
+                   ("certificate-authority-data", "ca")):
+    open(sys.argv[2] + "." + ext, "wb").write(base64.b64decode(re.search(field + r": (\S+)", text).group(1)))
+PY
+  k get secret root-ca -n "clusters-$1" -o jsonpath='{.data.ca\.crt}' | base64 -d >"$E2E_TMP/$1.root-ca"
+}
+leaf_for() {  # <port> [SNI name] → the PEM certificate presented
+  openssl s_client -connect "127.0.0.1:$1" ${2:+-servername "$2"} </dev/null 2>/dev/null |
+    sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p'
+}
+verifies() {  # <CA file> <certificate file>
+  openssl verify -CAfile "$1" "$2" >/dev/null 2>&1 && echo yes || echo no
+}
+
+# ---- Route ----
+hosted_cluster route-a "      type: Route" | k apply -f - >/dev/null
+hosted_cluster route-b "      type: Route
+      route:
+        hostname: kas.route-b.example.org" | k apply -f - >/dev/null
+for hc in route-a route-b; do
+  k wait --for=condition=Available "hostedcluster/$hc" -n clusters --timeout=60s >/dev/null ||
+    fail "hostedcluster/$hc did not become Available: $(condition "$hc" Available)"
+  kubeconfig_of "$hc"
+done
+expect_eq "the Route kubeconfig's server is the shared listener" "$SERVER" \
+  "$(grep 'server:' "$E2E_TMP/route-a.kubeconfig" | awk '{print $2}')"
+expect_eq "its tls-server-name is the default Route hostname" api.route-a.example.com \
+  "$(grep 'tls-server-name:' "$E2E_TMP/route-a.kubeconfig" | awk '{print $2}')"
+expect_eq "a given Route hostname" "kas.route-b.example.org:$PORT" \
+  "$(k get hc route-b -n clusters -o jsonpath='{.status.controlPlaneEndpoint.host}:{.status.controlPlaneEndpoint.port}')"
+expect_contains "KubeAPIServerAvailable names the Route" "True AsExpected: The hosted cluster's API server is served through Route at https://api.route-a.example.com:$PORT" \
+  "$(condition route-a KubeAPIServerAvailable)"
+ka() { k --kubeconfig "$E2E_TMP/route-a.kubeconfig" "$@"; }
+expect_contains "kubectl get ns through the Route" openshift-config-managed "$(ka get ns -o name)"
+ka create deployment web --image=registry.example.com/web:1 >/dev/null || fail "creating a Deployment through the Route failed"
+expect_eq "the Deployment is in route-a only" "deployment.apps/web" "$(ka get deployment web -o name)"
+leaf_for "$PORT" api.route-a.example.com >"$E2E_TMP/route-a.leaf"
+expect_eq "the SNI name's certificate is signed by the hosted root CA" yes \
+  "$(verifies "$E2E_TMP/route-a.root-ca" "$E2E_TMP/route-a.leaf")"
+expect_eq "and not by the management CA" no "$(verifies "$MGMT_CA" "$E2E_TMP/route-a.leaf")"
+leaf_for "$PORT" unknown.example.com >"$E2E_TMP/unknown.leaf"
+expect_eq "an unknown SNI name gets the management certificate" yes "$(verifies "$MGMT_CA" "$E2E_TMP/unknown.leaf")"
+status_as() {  # <credentials prefix> <host> <port> [path] → HTTP code, resolving <host> to 127.0.0.1
+  curl -s -o /dev/null -w '%{http_code}' --resolve "$2:$3:127.0.0.1" --cacert "$E2E_TMP/route-a.root-ca" \
+    --cert "$E2E_TMP/$1.crt" --key "$E2E_TMP/$1.key" "https://$2:$3${4:-/api/v1/namespaces}"
+}
+expect_eq "route-a's credentials at its Route" 200 "$(status_as route-a api.route-a.example.com "$PORT")"
+expect_eq "route-b's credentials at route-a's Route" 401 "$(status_as route-b api.route-a.example.com "$PORT")"
+expect_eq "no /clusters/ paths at a Route" 404 \
+  "$(status_as route-a api.route-a.example.com "$PORT" /clusters/clusters-route-b/api/v1/namespaces)"
+
+# ---- NodePort ----
+hosted_cluster np-a "      type: NodePort
+      nodePort:
+        address: api.np-a.example.com" | k apply -f - >/dev/null
+k wait --for=condition=Available hostedcluster/np-a -n clusters --timeout=60s >/dev/null ||
+  fail "hostedcluster/np-a did not become Available: $(condition np-a Available)"
+NP=$(k get hc np-a -n clusters -o jsonpath='{.status.controlPlaneEndpoint.port}')
+[ "$NP" -ge "$BASE" ] && [ "$NP" -le "$LAST" ] && echo "ok: node port $NP is in $BASE-$LAST" ||
+  fail "node port [$NP] is not in $BASE-$LAST"
+expect_eq "the Service kube-apiserver records the port" "NodePort $NP 6443" \
+  "$(k get svc kube-apiserver -n clusters-np-a -o jsonpath='{.spec.type} {.spec.ports[0].nodePort} {.spec.ports[0].port}')"
+kubeconfig_of np-a
+expect_eq "the NodePort kubeconfig's server" "https://127.0.0.1:$NP" \
+  "$(grep 'server:' "$E2E_TMP/np-a.kubeconfig" | awk '{print $2}')"
+kn() { k --kubeconfig "$E2E_TMP/np-a.kubeconfig" "$@"; }
+expect_contains "kubectl get ns through the NodePort" openshift-config-managed "$(kn get ns -o name)"
+leaf_for "$NP" >"$E2E_TMP/np-a.leaf"
+expect_eq "the NodePort certificate is signed by np-a's root CA" yes \
+  "$(verifies "$E2E_TMP/np-a.root-ca" "$E2E_TMP/np-a.leaf")"
+hosted_cluster np-b "      type: NodePort
+      nodePort:
+        address: api.np-b.example.com
+        port: $NP" | k apply -f - >/dev/null
+wait_for 30 test "$(condition np-b KubeAPIServerAvailable | cut -d' ' -f1)" = False
+expect_contains "the same explicit port is refused clearly" \
+  "False ServicePublishingFailed: the API server cannot be published: node port $NP is already held by Service clusters-np-a/kube-apiserver" \
+  "$(condition np-b KubeAPIServerAvailable)"
+
+# A restart serves the same port again (the shared listener gets a new ephemeral port).
+kill "$CARRIER_PID"
+wait "$CARRIER_PID" 2>/dev/null
+rm -f "$CARRIER_DATA/admin.kubeconfig"
+start_carrier "$CARRIER" --service-node-port-range "$BASE-$LAST" --node-monitor-grace-period 1h
+wait_for 30 kn get ns || fail "after a restart the NodePort kubeconfig does not work"
+expect_eq "the port after the restart" "$NP" \
+  "$(k get hc np-a -n clusters -o jsonpath='{.status.controlPlaneEndpoint.port}')"
+SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
+PORT=${SERVER##*:}
+kubeconfig_of route-a
+wait_for 30 ka get ns || fail "after a restart the Route kubeconfig does not work"
+
+# ---- Deletion ----
+k delete hc np-a np-b route-a -n clusters --timeout=60s >/dev/null || fail "kubectl delete hostedcluster failed"
+curl -s -o /dev/null --max-time 5 -k "https://127.0.0.1:$NP/version"
+expect_eq "the deleted cluster's node port refuses connections" 7 "$?"
+leaf_for "$PORT" api.route-a.example.com >"$E2E_TMP/gone.leaf"
+expect_eq "the deleted cluster's SNI name gets the management certificate" yes \
+  "$(verifies "$MGMT_CA" "$E2E_TMP/gone.leaf")"
+expect_eq "no Service is left" "" "$(k get svc kube-apiserver -n clusters-np-a -o name --ignore-not-found 2>/dev/null)"
+kubeconfig_of route-b
+expect_contains "route-b is still served through its Route" openshift-config-managed \
+  "$(k --kubeconfig "$E2E_TMP/route-b.kubeconfig" get ns -o name)"
+
+finish
