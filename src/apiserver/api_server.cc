@@ -220,6 +220,13 @@ class ApiServer::Impl {
       authorizer_.Forget(cluster);
       authenticators_.Forget(cluster);
     };
+    hosted_env.restart_cluster = [this](const std::string& cluster) {
+      customs_.Forget(cluster);
+      authorizer_.Forget(cluster);
+      authenticators_.Forget(cluster);
+      rest_.EndWatches(cluster);
+    };
+    hosted_env.certificates = options_.hosted_certificates;
     controllers_->Add(std::make_unique<hosted::HostedClusterController>(store_, std::move(hosted_env)));
     controllers_->Add(std::make_unique<hosted::NodePoolController>(store_));
     return controllers_->Start();

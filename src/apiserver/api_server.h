@@ -12,6 +12,7 @@
 
 #include "apiserver/authn/impersonation.h"
 #include "apiserver/serving_pki.h"
+#include "hosted/certificate_renewal.h"
 #include "hosted/service_publisher.h"
 #include "storage/store.h"
 
@@ -43,6 +44,8 @@ struct ApiServerOptions {
   // Ports hosted clusters' NodePort listeners may use (kube-apiserver's
   // --service-node-port-range).
   hosted::NodePortRange service_node_port_range;
+  // Validity and renewal lead time of hosted clusters' leaf certificates.
+  hosted::CertificatePolicy hosted_certificates;
 };
 
 class ApiServer {

@@ -115,6 +115,11 @@ int RunServe(ServeFlags& flags) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
+  if (Status st = hosted::ValidateCertificatePolicy(flags.api.hosted_certificates); !st.ok()) {
+    std::cerr << "carrier serve: --hosted-certificate-renew-before/--hosted-certificate-validity: "
+              << st.message() << "\n";
+    return 2;
+  }
   flags.api.data_dir = flags.store.data_dir;
   flags.api.store_shared = !flags.store.etcd_endpoints.empty();  // other replicas may write
   auto store = storage::OpenStore(flags.store);
@@ -202,6 +207,26 @@ void AddServeCommand(CLI::App& app) {
           },
           "Ports hosted clusters published through NodePort may listen on (inclusive)")
       ->default_str("30000-32767");
+  auto duration_flag = [&](const char* name, std::chrono::seconds& target, const char* help,
+                           const char* default_text) {
+    serve
+        ->add_option_function<std::string>(
+            name,
+            [&target, name](const std::string& text) {
+              auto parsed = ParseDuration(text);
+              if (!parsed || *parsed < std::chrono::seconds(1)) {
+                throw CLI::ValidationError(name, "expected a duration of at least 1s such as 8760h or 90s, got " + text);
+              }
+              target = std::chrono::duration_cast<std::chrono::seconds>(*parsed);
+            },
+            help)
+        ->default_str(default_text);
+  };
+  duration_flag("--hosted-certificate-validity", flags->api.hosted_certificates.leaf_validity,
+                "How long the leaf certificates of hosted clusters (API server serving, admin "
+                "client) are valid", "8760h");
+  duration_flag("--hosted-certificate-renew-before", flags->api.hosted_certificates.renew_before,
+                "How long before they expire those certificates are renewed", "720h");
   serve
       ->add_option_function<std::string>(
           "--node-monitor-grace-period",

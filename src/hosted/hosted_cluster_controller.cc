@@ -81,6 +81,8 @@ struct HostedClusterController::Context {
   std::string publishing_error;  // why publishing failed, when it did
   std::string image, version;
   bool changed = false;  // EnsureControlPlane created or rewrote something
+  // When the next leaf certificate is due for renewal (the epoch when unknown).
+  std::chrono::system_clock::time_point next_renewal;
 
   json::object& Spec() {
     json::value& spec = (*hc)["spec"];
@@ -336,6 +338,10 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
 
   // What the control plane reports follows the HostedCluster's status.
   CARRIER_RETURN_IF_ERROR(EnsureHostedControlPlane(c));
+  if (c.next_renewal != std::chrono::system_clock::time_point()) {
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(c.next_renewal - now);
+    requeue_after = std::max(wait, std::chrono::milliseconds(1));
+  }
   return WriteHostedCluster(c);
 }
 
@@ -403,6 +409,7 @@ Status HostedClusterController::EnsureControlPlane(Context& c) {
   }
   CARRIER_RETURN_IF_ERROR(EnsurePki(c));
   CARRIER_RETURN_IF_ERROR(EnsureHostedCluster(c));
+  CARRIER_RETURN_IF_ERROR(RestartIfAsked(c));
   CARRIER_RETURN_IF_ERROR(EnsurePublished(c));
   CARRIER_RETURN_IF_ERROR(EnsureSecrets(c));
   // The HostedControlPlane's spec follows the HostedCluster's (its status is written after
@@ -436,22 +443,16 @@ Status HostedClusterController::EnsurePki(Context& c) {
   auto stored = PkiFromSecrets(data);
   if (stored.ok()) {
     c.pki = std::move(*stored);
-    if (CertificateCovers(c.pki.serving.cert_pem, sans)) return {};
-    // The published names changed: a new serving certificate from the root CA.
-    auto serving = IssueServingCertificate(c.pki.root_ca, sans);
-    if (!serving.ok()) return serving.status();
-    c.pki.serving = std::move(*serving);
-    return PutSecret(store_, c.cp, kServingSecret, "kubernetes.io/tls",
-                     PkiSecrets(c.pki).at(std::string(kServingSecret)), annotations, {}, c.changed);
+    return RenewCertificates(c, sans);
   }
   // A hosted cluster that exists keeps its credentials: the lost Secrets are rebuilt from it.
   Result<HostedPki> pki = InvalidArgument("no PKI");
   if (env_.clusters->Exists(c.cp)) {
     auto credentials = env_.clusters->Credentials(c.cp);
     if (!credentials.ok()) return credentials.status();
-    pki = HostedPkiFromCredentials(*credentials, sans);
+    pki = HostedPkiFromCredentials(*credentials, sans, env_.certificates.leaf_validity);
   } else {
-    pki = GenerateHostedPki(c.name, sans);
+    pki = GenerateHostedPki(c.name, sans, env_.certificates.leaf_validity);
   }
   if (!pki.ok()) return pki.status();
   c.pki = std::move(*pki);
@@ -459,6 +460,54 @@ Status HostedClusterController::EnsurePki(Context& c) {
     const std::string type = name == kSigningKeySecret ? "Opaque" : "kubernetes.io/tls";
     CARRIER_RETURN_IF_ERROR(PutSecret(store_, c.cp, name, type, fields, annotations, {}, c.changed));
   }
+  c.next_renewal = std::min(RenewalDue(c.pki.serving.cert_pem, env_.certificates),
+                            RenewalDue(c.pki.admin.cert_pem, env_.certificates));
+  return {};
+}
+
+Status HostedClusterController::RenewCertificates(Context& c, const std::vector<std::string>& serving_names) {
+  const CertificatePolicy& policy = env_.certificates;
+  const auto now = std::chrono::system_clock::now();
+  const json::object annotations{{kClusterAnnotation, c.key}};
+  // The serving certificate is reissued when due, or when the published names changed.
+  if (!CertificateCovers(c.pki.serving.cert_pem, serving_names) ||
+      now >= RenewalDue(c.pki.serving.cert_pem, policy)) {
+    auto serving = IssueServingCertificate(c.pki.root_ca, serving_names, policy.leaf_validity);
+    if (!serving.ok()) return serving.status();
+    c.pki.serving = std::move(*serving);
+    spdlog::info("hostedcluster {}: issued a new API server certificate", c.key);
+    CARRIER_RETURN_IF_ERROR(PutSecret(store_, c.cp, kServingSecret, "kubernetes.io/tls",
+                                      PkiSecrets(c.pki).at(std::string(kServingSecret)), annotations,
+                                      {}, c.changed));
+  }
+  if (now >= RenewalDue(c.pki.admin.cert_pem, policy)) {
+    auto admin = IssueAdminCertificate(c.pki.root_ca, policy.leaf_validity);
+    if (!admin.ok()) return admin.status();
+    c.pki.admin = std::move(*admin);
+    spdlog::info("hostedcluster {}: issued a new admin client certificate", c.key);
+    CARRIER_RETURN_IF_ERROR(PutSecret(store_, c.cp, kAdminClientSecret, "kubernetes.io/tls",
+                                      PkiSecrets(c.pki).at(std::string(kAdminClientSecret)),
+                                      annotations, {}, c.changed));
+  }
+  c.next_renewal = std::min(RenewalDue(c.pki.serving.cert_pem, policy),
+                            RenewalDue(c.pki.admin.cert_pem, policy));
+  return {};
+}
+
+Status HostedClusterController::RestartIfAsked(Context& c) {
+  const std::string asked = controllers::AnnotationOf(*c.hc, kRestartDateAnnotation);
+  if (asked.empty()) return {};
+  auto hcp = GetObject(store_, CustomKey(kRoot, kGroup, "hostedcontrolplanes", c.cp, c.name));
+  if (!hcp.ok()) return hcp.status();
+  // A control plane that does not exist yet starts with the annotation's value.
+  if (!*hcp || controllers::AnnotationOf(*(*hcp)->object, kRestartDateAnnotation) == asked) return {};
+  spdlog::info("hostedcluster {}: restarting the control plane ({} {})", c.key,
+               kRestartDateAnnotation, asked);
+  // The published listeners close with their connections and open again below
+  // (EnsurePublished); the cluster's derived state and open watches go.
+  if (env_.publisher != nullptr) env_.publisher->Unpublish(c.cp);
+  if (env_.restart_cluster) env_.restart_cluster(c.cp);
+  c.changed = true;
   return {};
 }
 
@@ -559,12 +608,16 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
                                  "The hosted cluster's objects are kept in the management plane's store"),
                    hcp_condition("KubeAPIServerAvailable", "True", "AsExpected",
                                  "The hosted cluster's API server is served")}}};
+  // The restart-date acted on (RestartIfAsked) is kept on the HostedControlPlane.
+  const std::string restart_date = controllers::AnnotationOf(*c.hc, kRestartDateAnnotation);
   if (!*hcp) {
+    json::object annotations{{kClusterAnnotation, c.key}};
+    if (!restart_date.empty()) annotations[kRestartDateAnnotation] = restart_date;
     json::object obj{{"apiVersion", kApiVersion},
                      {"kind", "HostedControlPlane"},
                      {"metadata", json::object{{"name", c.name},
                                                {"namespace", c.cp},
-                                               {"annotations", json::object{{kClusterAnnotation, c.key}}}}},
+                                               {"annotations", std::move(annotations)}}},
                      {"spec", std::move(spec)},
                      {"status", std::move(hcp_status)}};
     Status st = controllers::CreateObject(store_, hcp_key, std::move(obj));
@@ -574,7 +627,13 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
     const std::string was = json::serialize(obj);
     obj["spec"] = std::move(spec);
     obj["status"] = std::move(hcp_status);
-    apiserver::MutableMetadata(obj).erase("resourceVersion");
+    json::object& meta = apiserver::MutableMetadata(obj);
+    meta.erase("resourceVersion");
+    if (!restart_date.empty()) {
+      json::value& annotations = meta["annotations"];
+      if (!annotations.is_object()) annotations = json::object();
+      annotations.as_object()[kRestartDateAnnotation] = restart_date;
+    }
     if (json::serialize(obj) != was) CARRIER_RETURN_IF_ERROR(controllers::UpdateObject(store_, **hcp));
   }
 

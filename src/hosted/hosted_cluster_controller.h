@@ -31,6 +31,7 @@
 
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
+#include "hosted/certificate_renewal.h"
 #include "hosted/service_publisher.h"
 
 namespace carrier::hosted {
@@ -45,7 +46,17 @@ struct HostedClusterEnvironment {
   // Serves hosted clusters at their published addresses; nullptr: only at the shared
   // listener's /clusters/<name>.
   ServicePublisher* publisher = nullptr;
+  // Restarts what serves a hosted cluster (its derived state is dropped and its open watches
+  // end, as when its API server restarts), for the restart-date annotation.
+  std::function<void(const std::string& cluster)> restart_cluster;
+  // Validity and renewal of the hosted clusters' leaf certificates.
+  CertificatePolicy certificates;
 };
+
+// Changing its value restarts the hosted control plane (HyperShift's annotation; the value
+// is opaque, `date --iso-8601=seconds` by convention). The HostedControlPlane keeps the value
+// last acted on.
+inline constexpr std::string_view kRestartDateAnnotation = "hypershift.openshift.io/restart-date";
 
 inline constexpr std::string_view kHostedClusterFinalizer = "hypershift.openshift.io/finalizer";
 inline constexpr std::string_view kClusterAnnotation = "hypershift.openshift.io/cluster";
@@ -66,6 +77,10 @@ class HostedClusterController : public controllers::Controller {
   // to create or rewrite anything.
   Status EnsureControlPlane(Context& c);
   Status EnsurePki(Context& c);
+  // Reissues the serving and admin certificates that are due (certificate_renewal.h).
+  Status RenewCertificates(Context& c, const std::vector<std::string>& serving_names);
+  // Acts on a restart-date annotation the HostedControlPlane has not seen yet.
+  Status RestartIfAsked(Context& c);
   Status EnsureHostedCluster(Context& c);
   Status EnsureHostedControlPlane(Context& c);
   Status EnsurePublished(Context& c);

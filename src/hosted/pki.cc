@@ -1,9 +1,7 @@
 #include "hosted/pki.h"
 
 #include <arpa/inet.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -16,8 +14,17 @@
 namespace carrier::hosted {
 
 Result<x509::KeyPair> IssueServingCertificate(const x509::KeyPair& root_ca,
-                                              const std::vector<std::string>& serving_sans) {
-  return x509::IssueCertificate(root_ca, {"kube-apiserver", {"kubernetes"}, serving_sans, true, false});
+                                              const std::vector<std::string>& serving_sans,
+                                              std::chrono::seconds validity) {
+  x509::CertificateRequest request{"kube-apiserver", {"kubernetes"}, serving_sans, true, false};
+  request.validity = validity;
+  return x509::IssueCertificate(root_ca, request);
+}
+
+Result<x509::KeyPair> IssueAdminCertificate(const x509::KeyPair& root_ca, std::chrono::seconds validity) {
+  x509::CertificateRequest request{"system:admin", {"system:masters"}, {}, false, true};
+  request.validity = validity;
+  return x509::IssueCertificate(root_ca, request);
 }
 
 namespace {
@@ -34,26 +41,10 @@ std::string CanonicalName(const std::string& name) {
 }  // namespace
 
 bool CertificateCovers(const std::string& cert_pem, const std::vector<std::string>& names) {
-  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (cert == nullptr) return false;
-  std::vector<std::string> present;
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
-    if (name->type == GEN_DNS) {
-      const ASN1_IA5STRING* dns = name->d.dNSName;
-      present.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)), ASN1_STRING_length(dns));
-    } else if (name->type == GEN_IPADD) {
-      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
-      char text[INET6_ADDRSTRLEN] = {};
-      const int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
-      if (inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof text)) present.emplace_back(text);
-    }
-  }
-  GENERAL_NAMES_free(sans);
-  X509_free(cert);
+  auto info = x509::ReadCertificate(cert_pem);
+  if (!info.ok()) return false;
+  std::vector<std::string> present = info->dns_names;
+  present.insert(present.end(), info->ip_addresses.begin(), info->ip_addresses.end());
   for (const std::string& name : names) {
     if (std::find(present.begin(), present.end(), CanonicalName(name)) == present.end()) return false;
   }
@@ -61,15 +52,15 @@ bool CertificateCovers(const std::string& cert_pem, const std::vector<std::strin
 }
 
 Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
-                                           const std::vector<std::string>& serving_sans) {
+                                           const std::vector<std::string>& serving_sans,
+                                           std::chrono::seconds leaf_validity) {
   HostedPki pki;
   pki.root_ca = credentials.client_ca;
   pki.service_account_key_pem = credentials.service_account_key_pem;
-  auto serving_pair = IssueServingCertificate(pki.root_ca, serving_sans);
+  auto serving_pair = IssueServingCertificate(pki.root_ca, serving_sans, leaf_validity);
   if (!serving_pair.ok()) return serving_pair.status();
   pki.serving = std::move(*serving_pair);
-  x509::CertificateRequest admin{"system:admin", {"system:masters"}, {}, false, true};
-  auto admin_pair = x509::IssueCertificate(pki.root_ca, admin);
+  auto admin_pair = IssueAdminCertificate(pki.root_ca, leaf_validity);
   if (!admin_pair.ok()) return admin_pair.status();
   pki.admin = std::move(*admin_pair);
   auto public_key = apiserver::authn::PublicKeyPem(pki.service_account_key_pem);
@@ -79,12 +70,13 @@ Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& cr
 }
 
 Result<HostedPki> GenerateHostedPki(const std::string& name,
-                                    const std::vector<std::string>& serving_sans) {
+                                    const std::vector<std::string>& serving_sans,
+                                    std::chrono::seconds leaf_validity) {
   auto ca = x509::CreateCertificateAuthority("root-ca." + name);
   if (!ca.ok()) return ca.status();
   auto key = apiserver::authn::GenerateSigningKey();
   if (!key.ok()) return key.status();
-  return HostedPkiFromCredentials({std::move(*ca), std::move(*key)}, serving_sans);
+  return HostedPkiFromCredentials({std::move(*ca), std::move(*key)}, serving_sans, leaf_validity);
 }
 
 std::vector<std::string> ServingNames(const std::string& name, const boost::json::object& spec,

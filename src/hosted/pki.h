@@ -12,6 +12,7 @@
 // and by no other.
 
 #include <boost/json/fwd.hpp>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,17 +38,26 @@ inline constexpr std::string_view kServingSecret = "kas-server-crt";
 inline constexpr std::string_view kAdminClientSecret = "system-admin-client";
 inline constexpr std::string_view kSigningKeySecret = "sa-signing-key";
 
+// How long the leaf certificates (serving, admin) are valid unless told otherwise.
+inline constexpr std::chrono::seconds kLeafValidity = std::chrono::hours(24 * 365);
+
 // A new PKI for hosted cluster `name` whose API server answers at `serving_sans`.
 Result<HostedPki> GenerateHostedPki(const std::string& name,
-                                    const std::vector<std::string>& serving_sans);
+                                    const std::vector<std::string>& serving_sans,
+                                    std::chrono::seconds leaf_validity = kLeafValidity);
 // The PKI of existing credentials (a hosted cluster whose Secrets were lost keeps its CA and
 // signing key): new serving and admin certificates from its CA.
 Result<HostedPki> HostedPkiFromCredentials(const cluster::ClusterCredentials& credentials,
-                                           const std::vector<std::string>& serving_sans);
+                                           const std::vector<std::string>& serving_sans,
+                                           std::chrono::seconds leaf_validity = kLeafValidity);
 
 // A serving certificate for the hosted API server at `serving_sans`, from its root CA.
 Result<x509::KeyPair> IssueServingCertificate(const x509::KeyPair& root_ca,
-                                              const std::vector<std::string>& serving_sans);
+                                              const std::vector<std::string>& serving_sans,
+                                              std::chrono::seconds validity = kLeafValidity);
+// The admin client certificate (CN system:admin, O system:masters), from the root CA.
+Result<x509::KeyPair> IssueAdminCertificate(const x509::KeyPair& root_ca,
+                                            std::chrono::seconds validity = kLeafValidity);
 // True when the certificate's subject alternative names include each of `names` (IP
 // addresses compared as addresses); false for an unreadable certificate.
 bool CertificateCovers(const std::string& cert_pem, const std::vector<std::string>& names);
