@@ -42,7 +42,9 @@ std::shared_ptr<const http::TlsContext> PublishedEndpoints::ContextFor(
   std::shared_lock lock(mu_);
   auto it = cluster_by_hostname_.find(Lower(server_name));
   if (it == cluster_by_hostname_.end()) return nullptr;
-  return by_cluster_.at(it->second).context;
+  const Entry& entry = by_cluster_.at(it->second);
+  if (auto named = entry.named.find(it->first); named != entry.named.end()) return named->second.context;
+  return entry.context;
 }
 
 std::optional<std::string> PublishedEndpoints::ClusterOf(const http::Request& request) const {
@@ -82,6 +84,12 @@ Status PublishedEndpoints::Publish(const std::string& cluster,
   }
   Entry next;
   for (const std::string& name : published.route_hostnames) next.hostnames.push_back(Lower(name));
+  for (const hosted::NamedCertificate& cert : published.named_certificates) {
+    for (const std::string& name : cert.names) {
+      next.named[Lower(name)] = Entry::Named{cert.cert_pem, cert.key_pem, nullptr};
+      next.hostnames.push_back(Lower(name));
+    }
+  }
   std::sort(next.hostnames.begin(), next.hostnames.end());
   next.hostnames.erase(std::unique(next.hostnames.begin(), next.hostnames.end()), next.hostnames.end());
   next.node_port = published.node_port;
@@ -117,6 +125,22 @@ Status PublishedEndpoints::Publish(const std::string& cluster,
     auto context = server->NewTlsContext({next.cert_pem, next.key_pem});
     if (!context.ok()) return context.status();
     next.context = std::move(*context);
+  }
+  for (auto& [name, named] : next.named) {
+    const Entry::Named* before = nullptr;
+    if (current) {
+      if (auto it = current->named.find(name); it != current->named.end()) before = &it->second;
+    }
+    if (before && before->cert_pem == named.cert_pem && before->key_pem == named.key_pem) {
+      named.context = before->context;
+      continue;
+    }
+    auto context = server->NewTlsContext({named.cert_pem, named.key_pem});
+    if (!context.ok()) {
+      return InvalidArgument("the named certificate for " + name + " cannot be served: " +
+                             context.status().message());
+    }
+    named.context = std::move(*context);
   }
   // The NodePort listener: kept when its port and address stay, else a new one is opened
   // before the old one closes (a failure leaves the old publication whole).

@@ -52,6 +52,12 @@ class PublishedEndpoints : public hosted::ServicePublisher {
     http::ListenerId listener = 0;
     std::string cert_pem, key_pem;
     std::shared_ptr<const http::TlsContext> context;
+    // Named certificates: lower-case SNI name → its certificate and context.
+    struct Named {
+      std::string cert_pem, key_pem;
+      std::shared_ptr<const http::TlsContext> context;
+    };
+    std::map<std::string, Named> named;
   };
   std::optional<std::string> ClusterOf(const http::Request& request) const;
 

@@ -624,6 +624,8 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
     if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
   } else {
     json::object& obj = *(*hcp)->object;
+    // Compared without resourceVersion (GetObject sets it; the new content has none).
+    apiserver::MutableMetadata(obj).erase("resourceVersion");
     const std::string was = json::serialize(obj);
     obj["spec"] = std::move(spec);
     obj["status"] = std::move(hcp_status);
@@ -669,6 +671,7 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
     return st.code() == Code::kAlreadyExists ? Status() : st;
   }
   json::object& obj = *(*cv)->object;
+  apiserver::MutableMetadata(obj).erase("resourceVersion");
   const std::string was = json::serialize(obj);
   obj["spec"] = std::move(cv_spec);
   obj["status"] = std::move(cv_status);

@@ -15,8 +15,17 @@
 
 namespace carrier::hosted {
 
+// A certificate of spec.configuration.apiServer.servingCerts.namedCertificates: presented
+// for its names on the shared listener instead of the cluster's own serving certificate.
+struct NamedCertificate {
+  std::vector<std::string> names;
+  std::string cert_pem;  // chain, leaf first
+  std::string key_pem;
+};
+
 struct PublishedApiServer {
   std::vector<std::string> route_hostnames;  // SNI names on the shared listener
+  std::vector<NamedCertificate> named_certificates;  // more SNI names, with their own certificates
   uint16_t node_port = 0;                    // 0: no NodePort listener
   std::string node_port_bind_address;        // "": the shared listener's bind address
   std::string serving_cert_pem;              // chain, leaf first
