@@ -169,6 +169,34 @@ size_t LineCount(const std::string& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+// Waits (up to 300 s in all) until each logical cluster of `clusters` has its default
+// ServiceAccount, made by the service-account controller once the namespace controller's
+// namespaces exist: then every controller has run in every cluster and memory is measured in
+// the same state for the hosted clusters and the peer. Returns how many have it.
+int WaitForDefaultServiceAccounts(Connection& conn, const std::vector<std::string>& clusters) {
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(300);
+  int found = 0;
+  for (const std::string& cluster : clusters) {
+    const HttpRequest get{"GET", "/clusters/" + cluster +
+                                     "/api/v1/namespaces/default/serviceaccounts/default", ""};
+    const bool there = test::WaitFor([&] {
+      auto r = conn.Do(get);
+      return r.ok() && r->status == 200;
+    }, std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::max(Clock::duration::zero(), deadline - Clock::now())));
+    if (!there) {
+      std::printf("  !! logical cluster %s has no default ServiceAccount after 300 s\n", cluster.c_str());
+      break;
+    }
+    ++found;
+  }
+  std::printf("  default ServiceAccounts   %d of %zu clusters (checked in %.1f s)\n", found,
+              clusters.size(), Seconds(Clock::now() - start));
+  std::fflush(stdout);
+  return found;
+}
+
 // Prints a progress line every 30 s until stopped.
 class Progress {
  public:
@@ -246,6 +274,7 @@ struct Figures {
   double idle_cpu_percent = 0;
   double rss0_mib = 0, rss_mib = 0;
   double kib_per_cluster = 0;
+  std::vector<int> available_clusters;  // n of each hc-<n> seen Available
   int sampled = 0, sample_ok = 0;
   // The peer: bare logical clusters on a fresh server.
   double peer_per_s = 0, peer_p50_ms = 0, peer_kib_per_cluster = 0;
@@ -325,6 +354,7 @@ void MeasureCreation(const Config& config, CarrierServer& server, LoadClient& cl
     const int64_t s = sent_ns[i].load(), a = availability.AvailableAt(i);
     if (s > 0) first_sent = std::min(first_sent, s);
     if (a == 0 || s == 0) continue;
+    f.available_clusters.push_back(i);
     last_available = std::max(last_available, a);
     latencies.push_back(Ms(a - s));
   }
@@ -375,8 +405,7 @@ void MeasureIdle(const Config& config, CarrierServer& server, Figures& f) {
 
 // A random sample of the Available clusters, each checked with its own admin kubeconfig.
 void CheckSample(const Config& config, Connection& setup, Figures& f, std::mt19937& random) {
-  std::vector<int> candidates(f.size);
-  for (int i = 0; i < f.size; ++i) candidates[i] = i;
+  std::vector<int> candidates = f.available_clusters;
   std::shuffle(candidates.begin(), candidates.end(), random);
   candidates.resize(std::min<size_t>(candidates.size(), static_cast<size_t>(config.sample)));
   std::string shown;
@@ -414,6 +443,9 @@ void MeasurePeer(const Config& config, const std::string& data_dir, Figures& f) 
   }, 201);
   PrintErrors("logical cluster creates", created);
   if (created.ok < f.size) f.failed = true;
+  std::vector<std::string> peers;
+  for (int i = 0; i < f.size; ++i) peers.push_back("peer-" + std::to_string(i));
+  if (WaitForDefaultServiceAccounts(setup, peers) < f.size) f.failed = true;
   SleepSeconds(config.settle_seconds);
   const double rss = StatusMiB(server.pid(), "VmRSS");
   f.peer_per_s = created.rate();
@@ -475,6 +507,9 @@ Figures RunSize(const Config& config, int size, const std::string& dir, std::mt1
     std::fflush(stdout);
     const auto wall = Clock::now();
     MeasureCreation(config, server, client, setup, f);
+    std::vector<std::string> hosted;
+    for (int i : f.available_clusters) hosted.push_back("clusters-" + ClusterName(i));
+    if (WaitForDefaultServiceAccounts(setup, hosted) < static_cast<int>(hosted.size())) f.failed = true;
     MeasureIdle(config, server, f);
     CheckSample(config, setup, f, random);
     const std::string exit = server.Stop();
