@@ -77,6 +77,7 @@ struct HostedClusterController::Context {
   int64_t generation = 0;
   Validation validation;
   HostedPki pki;
+  CustomServing custom;          // named certificates and kubeAPIServerDNSName
   ApiServerEndpoint endpoint;   // where the API server is published
   std::string publishing_error;  // why publishing failed, when it did
   std::string image, version;
@@ -111,6 +112,7 @@ struct HostedClusterController::Context {
   }
   std::string AdminKubeconfigSecret() const { return name + "-admin-kubeconfig"; }
   std::string KubeadminPasswordSecret() const { return name + "-kubeadmin-password"; }
+  std::string CustomKubeconfigSecret() const { return name + "-custom-admin-kubeconfig"; }
 };
 
 // ---- Routing ----
@@ -410,6 +412,9 @@ Status HostedClusterController::EnsureControlPlane(Context& c) {
   CARRIER_RETURN_IF_ERROR(EnsurePki(c));
   CARRIER_RETURN_IF_ERROR(EnsureHostedCluster(c));
   CARRIER_RETURN_IF_ERROR(RestartIfAsked(c));
+  auto custom = ReadCustomServing(store_, c.ns, c.Spec(), c.pki);
+  if (!custom.ok()) return custom.status();
+  c.custom = std::move(*custom);
   CARRIER_RETURN_IF_ERROR(EnsurePublished(c));
   CARRIER_RETURN_IF_ERROR(EnsureSecrets(c));
   // The HostedControlPlane's spec follows the HostedCluster's (its status is written after
@@ -537,7 +542,8 @@ Status HostedClusterController::EnsureHostedCluster(Context& c) {
 }
 
 Status HostedClusterController::EnsurePublished(Context& c) {
-  PublishingInput input{c.key, c.name, c.cp, &c.Spec(), &c.pki, env_.server_url, env_.server_ca_pem};
+  PublishingInput input{c.key,           c.name,           c.cp,     &c.Spec(), &c.pki,
+                        env_.server_url, env_.server_ca_pem, &c.custom};
   auto endpoint = PublishApiServer(store_, env_.publisher, input);
   if (!endpoint.ok()) {
     c.publishing_error = "the API server cannot be published: " + endpoint.status().message();
@@ -562,6 +568,7 @@ Status HostedClusterController::EnsureSecrets(Context& c) {
       PutSecret(store_, c.cp, "admin-kubeconfig", "Opaque", kubeconfig, annotations, {}, c.changed));
   CARRIER_RETURN_IF_ERROR(PutSecret(store_, c.ns, c.AdminKubeconfigSecret(), "Opaque", kubeconfig,
                                     annotations, owners, c.changed));
+  CARRIER_RETURN_IF_ERROR(EnsureCustomKubeconfig(c, annotations, owners));
   // The password is made once and kept.
   auto password = GetObject(store_, BuiltInKey(kRoot, "secrets", c.ns, c.KubeadminPasswordSecret()));
   if (!password.ok()) return password.status();
@@ -569,6 +576,39 @@ Status HostedClusterController::EnsureSecrets(Context& c) {
   return PutSecret(store_, c.ns, c.KubeadminPasswordSecret(), "Opaque",
                    {{"password", Base64Encode(GenerateKubeadminPassword())}}, annotations, owners,
                    c.changed);
+}
+
+// <name>-custom-admin-kubeconfig and custom-admin-kubeconfig for spec.kubeAPIServerDNSName
+// (server: the shared listener with that name as tls-server-name), or neither without it.
+Status HostedClusterController::EnsureCustomKubeconfig(Context& c, const json::object& annotations,
+                                                       const json::array& owners) {
+  const std::vector<std::pair<std::string, std::string>> secrets = {
+      {c.ns, c.CustomKubeconfigSecret()}, {c.cp, "custom-admin-kubeconfig"}};
+  if (c.endpoint.custom_server_url.empty()) {
+    c.Status().erase("customKubeconfig");
+    for (const auto& [ns, name] : secrets) {
+      auto got = GetObject(store_, BuiltInKey(kRoot, "secrets", ns, name));
+      if (!got.ok()) return got.status();
+      if (*got && controllers::AnnotationOf(*(*got)->object, kClusterAnnotation) == c.key) {
+        CARRIER_RETURN_IF_ERROR(controllers::DeleteObject(store_, **got));
+        c.changed = true;
+      }
+    }
+    return {};
+  }
+  KubeconfigParams params;
+  params.server = c.endpoint.custom_server_url;
+  params.server_ca_pem = c.custom.dns_name_ca_pem;
+  params.tls_server_name = c.custom.dns_name;
+  params.client = c.pki.admin;
+  const std::map<std::string, std::string> kubeconfig{
+      {"kubeconfig", Base64Encode(RenderKubeconfig(params))}};
+  for (const auto& [ns, name] : secrets) {
+    CARRIER_RETURN_IF_ERROR(PutSecret(store_, ns, name, "Opaque", kubeconfig, annotations,
+                                      ns == c.ns ? owners : json::array(), c.changed));
+  }
+  c.Status()["customKubeconfig"] = json::object{{"name", c.CustomKubeconfigSecret()}};
+  return {};
 }
 
 // The HostedControlPlane (spec and status) and the hosted cluster's ClusterVersion, from the
@@ -698,7 +738,8 @@ Status HostedClusterController::Teardown(Context& c) {
     if (!deleted.ok() && deleted.status().code() != Code::kNotFound) return deleted.status();
   }
   // The secrets in the HostedCluster's namespace.
-  for (const std::string& secret : {c.AdminKubeconfigSecret(), c.KubeadminPasswordSecret()}) {
+  for (const std::string& secret :
+       {c.AdminKubeconfigSecret(), c.KubeadminPasswordSecret(), c.CustomKubeconfigSecret()}) {
     auto got = GetObject(store_, BuiltInKey(kRoot, "secrets", c.ns, secret));
     if (!got.ok()) return got.status();
     if (*got && controllers::AnnotationOf(*(*got)->object, kClusterAnnotation) == c.key) {

@@ -24,6 +24,7 @@
 // It also keeps the supported-versions ConfigMap (supported_versions.h). Keys: "<ns>/<name>"
 // of root's HostedClusters, and "supported-versions".
 
+#include <boost/json/fwd.hpp>
 #include <functional>
 #include <map>
 #include <set>
@@ -85,6 +86,8 @@ class HostedClusterController : public controllers::Controller {
   Status EnsureHostedControlPlane(Context& c);
   Status EnsurePublished(Context& c);
   Status EnsureSecrets(Context& c);
+  Status EnsureCustomKubeconfig(Context& c, const boost::json::object& annotations,
+                                const boost::json::array& owners);
   Status WriteHostedCluster(Context& c);
 
   storage::Store& store_;

@@ -11,8 +11,9 @@ std::string RenderKubeconfig(const KubeconfigParams& p) {
       "clusters:\n"
       "- name: cluster\n"
       "  cluster:\n"
-      "    server: " + p.server + "\n"
-      "    certificate-authority-data: " + Base64Encode(p.server_ca_pem) + "\n";
+      "    server: " + p.server + "\n";
+  // Without a CA the system's roots verify the server (a publicly signed named certificate).
+  if (!p.server_ca_pem.empty()) text += "    certificate-authority-data: " + Base64Encode(p.server_ca_pem) + "\n";
   if (!p.tls_server_name.empty()) text += "    tls-server-name: " + p.tls_server_name + "\n";
   text +=
       "users:\n"

@@ -13,7 +13,7 @@ namespace carrier::hosted {
 
 struct KubeconfigParams {
   std::string server;           // https URL of the hosted cluster
-  std::string server_ca_pem;    // trusted for the server's certificate
+  std::string server_ca_pem;    // trusted for the server's certificate ("": the system's roots)
   x509::KeyPair client;         // the admin client certificate and key
   std::string tls_server_name;  // optional: the name the certificate is checked against
 };

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 
@@ -122,6 +123,16 @@ PublishedApiServer Serving(const PublishingInput& in) {
   PublishedApiServer p;
   p.serving_cert_pem = in.pki->serving.cert_pem + in.pki->root_ca.cert_pem;
   p.serving_key_pem = in.pki->serving.key_pem;
+  if (in.custom != nullptr) {
+    p.named_certificates = in.custom->named_certificates;
+    // A custom DNS name no named certificate covers is served with kas-server-crt (which
+    // carries it, pki.h ServingNames).
+    const bool named = std::any_of(p.named_certificates.begin(), p.named_certificates.end(),
+                                   [&](const NamedCertificate& c) {
+                                     return std::count(c.names.begin(), c.names.end(), in.custom->dns_name) > 0;
+                                   });
+    if (!in.custom->dns_name.empty() && !named) p.route_hostnames.push_back(in.custom->dns_name);
+  }
   return p;
 }
 
@@ -218,7 +229,7 @@ Result<ApiServerEndpoint> PublishApiServer(storage::Store& store, ServicePublish
   int64_t port = 0;
   if (strategy.type == ApiServerStrategy::Type::kRoute) {
     PublishedApiServer published = Serving(in);
-    published.route_hostnames = {strategy.hostname};
+    published.route_hostnames.push_back(strategy.hostname);
     CARRIER_RETURN_IF_ERROR(publisher->Publish(in.control_plane, published));
     port = publisher->shared_port();
     out.message = "The hosted cluster's API server is served through Route at " +
@@ -235,6 +246,9 @@ Result<ApiServerEndpoint> PublishApiServer(storage::Store& store, ServicePublish
   out.port = port;
   out.server_url = Url(shared_host, port);
   if (!IsIpAddress(out.host)) out.tls_server_name = out.host;
+  if (in.custom != nullptr && !in.custom->dns_name.empty()) {
+    out.custom_server_url = Url(shared_host, publisher->shared_port());
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "base/status.h"
+#include "hosted/custom_serving.h"
 #include "hosted/pki.h"
 #include "hosted/service_publisher.h"
 #include "storage/store.h"
@@ -42,6 +43,9 @@ struct ApiServerEndpoint {
   std::string server_url;       // the kubeconfig's server
   std::string tls_server_name;  // "" when the server URL's host is in the certificate
   std::string ca_pem;           // the CA the kubeconfig trusts for that server
+  // spec.kubeAPIServerDNSName's server (the shared listener, SNI that name); "" when it is
+  // not served (no kubeAPIServerDNSName, or the APIServer is not published).
+  std::string custom_server_url;
   std::string message;          // KubeAPIServerAvailable's message
 };
 
@@ -53,6 +57,7 @@ struct PublishingInput {
   const HostedPki* pki = nullptr;
   std::string shared_url;     // the shared listener, "https://127.0.0.1:6443"
   std::string shared_ca_pem;  // the CA of the shared listener's own certificate
+  const CustomServing* custom = nullptr;  // named certificates and kubeAPIServerDNSName
 };
 
 // Publishes the APIServer as the spec says (nullptr publisher: the shared path) and returns

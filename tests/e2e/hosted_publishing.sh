@@ -77,6 +77,58 @@ expect_eq "route-b's credentials at route-a's Route" 401 "$(status_as route-b ap
 expect_eq "no /clusters/ paths at a Route" 404 \
   "$(status_as route-a api.route-a.example.com "$PORT" /clusters/clusters-route-b/api/v1/namespaces)"
 
+# ---- Custom serving certificate and kubeAPIServerDNSName ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=custom-ca \
+  -keyout "$E2E_TMP/custom-ca.key" -out "$E2E_TMP/custom-ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=api.custom.example.org \
+  -keyout "$E2E_TMP/custom.key" -out "$E2E_TMP/custom.csr" 2>/dev/null
+printf 'subjectAltName=DNS:api.custom.example.org\n' >"$E2E_TMP/custom.ext"
+openssl x509 -req -in "$E2E_TMP/custom.csr" -CA "$E2E_TMP/custom-ca.crt" -CAkey "$E2E_TMP/custom-ca.key" \
+  -CAcreateserial -days 1 -extfile "$E2E_TMP/custom.ext" -out "$E2E_TMP/custom.crt" 2>/dev/null
+cat "$E2E_TMP/custom.crt" "$E2E_TMP/custom-ca.crt" >"$E2E_TMP/custom-chain.crt"
+k create secret tls custom-cert -n clusters --cert "$E2E_TMP/custom-chain.crt" --key "$E2E_TMP/custom.key" >/dev/null
+custom_cluster() {  # <name> <secret>
+  hosted_cluster "$1" "      type: Route" | sed "s/^spec:/spec:\\
+  kubeAPIServerDNSName: api.custom.example.org\\
+  configuration:\\
+    apiServer:\\
+      servingCerts:\\
+        namedCertificates:\\
+        - names: [api.custom.example.org]\\
+          servingCertificate:\\
+            name: $2/"
+}
+custom_cluster custom custom-cert | k apply -f - >/dev/null
+k wait --for=condition=Available hostedcluster/custom -n clusters --timeout=60s >/dev/null ||
+  fail "hostedcluster/custom did not become Available: $(condition custom Degraded)"
+expect_eq "status.customKubeconfig" custom-custom-admin-kubeconfig \
+  "$(k get hc custom -n clusters -o jsonpath='{.status.customKubeconfig.name}')"
+k get secret custom-custom-admin-kubeconfig -n clusters -o jsonpath='{.data.kubeconfig}' | base64 -d \
+  >"$E2E_TMP/custom-dns.kubeconfig"
+expect_eq "the custom kubeconfig's tls-server-name" api.custom.example.org \
+  "$(grep 'tls-server-name:' "$E2E_TMP/custom-dns.kubeconfig" | awk '{print $2}')"
+expect_contains "kubectl get ns with the custom kubeconfig" openshift-config-managed \
+  "$(k --kubeconfig "$E2E_TMP/custom-dns.kubeconfig" get ns -o name)"
+leaf_for "$PORT" api.custom.example.org >"$E2E_TMP/custom.leaf"
+expect_eq "the custom name presents the named certificate" yes "$(verifies "$E2E_TMP/custom-ca.crt" "$E2E_TMP/custom.leaf")"
+expect_eq "the custom control-plane kubeconfig exists" secret/custom-admin-kubeconfig \
+  "$(k get secret custom-admin-kubeconfig -n clusters-custom -o name)"
+custom_cluster broken missing-cert | k apply -f - >/dev/null
+wait_for 30 test "$(condition broken Degraded | cut -d' ' -f1)" = True
+expect_contains "a named certificate whose Secret is missing" \
+  "spec.configuration.apiServer.servingCerts.namedCertificates[0]: Secret clusters/missing-cert not found" \
+  "$(condition broken Degraded)"
+k delete hc broken -n clusters --timeout=60s >/dev/null
+k patch hc custom -n clusters --type json \
+  -p '[{"op":"remove","path":"/spec/kubeAPIServerDNSName"},{"op":"remove","path":"/spec/configuration"}]' >/dev/null
+custom_gone() { test -z "$(k get secret custom-custom-admin-kubeconfig -n clusters -o name --ignore-not-found)"; }
+wait_for 30 custom_gone || fail "removing kubeAPIServerDNSName left custom-custom-admin-kubeconfig"
+expect_eq "and status.customKubeconfig" "" "$(k get hc custom -n clusters -o jsonpath='{.status.customKubeconfig}')"
+leaf_for "$PORT" api.custom.example.org >"$E2E_TMP/custom-gone.leaf"
+expect_eq "the custom name is no longer served with the named certificate" no \
+  "$(verifies "$E2E_TMP/custom-ca.crt" "$E2E_TMP/custom-gone.leaf")"
+k delete hc custom -n clusters --timeout=60s >/dev/null || fail "deleting hostedcluster/custom failed"
+
 # ---- NodePort ----
 hosted_cluster np-a "      type: NodePort
       nodePort:
