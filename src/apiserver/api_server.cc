@@ -151,9 +151,7 @@ class ApiServer::Impl : public cluster::ClusterStores {
     if (!backend.ok()) return backend.status();
     auto stack = ClusterStack::Open(std::shared_ptr<storage::Store>(std::move(*backend)),
                                     StackOptions(options_), graveyard_);
-    if (!stack.ok()) {
-      return Status(stack.status().code(), DescribeStorage(storage) + ": " + stack.status().message());
-    }
+    if (!stack.ok()) return stack.status();
     std::shared_ptr<ClusterStack> opened;
     bool start = false;
     {
@@ -223,7 +221,8 @@ class ApiServer::Impl : public cluster::ClusterStores {
     }
     auto opened = Open(cluster, *storage);
     if (!opened.ok()) {
-      return Status(Code::kUnavailable, "logical cluster \"" + cluster + "\": " + opened.status().message());
+      return Unavailable("logical cluster \"" + cluster + "\": " + DescribeStorage(*storage) +
+                         " cannot be reached: " + opened.status().message());
     }
     std::lock_guard lock(stacks_mu_);
     auto it = own_stacks_.find(cluster);
