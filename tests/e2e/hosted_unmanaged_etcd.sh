@@ -200,8 +200,8 @@ wait "$ETCD_PID" 2>/dev/null
 k annotate hc example -n clusters e2e/poke=1 --overwrite >/dev/null  # a reconcile
 wait_for 60 condition_is example EtcdAvailable False ||
   fail "EtcdAvailable stayed $(condition example EtcdAvailable) with the etcd down"
-expect_contains "EtcdAvailable says which etcd cannot be reached" \
-  "False EtcdUnavailable: the hosted cluster's objects cannot be kept in the external etcd at $ETCD_URL: " \
+expect_contains "EtcdAvailable says which etcd cannot be reached, and why" \
+  "False EtcdUnavailable: the hosted cluster's objects cannot be kept in the external etcd at $ETCD_URL: etcd: no endpoint reachable within 5000 ms (127.0.0.1:$ETCD_PORT): Connection refused" \
   "$(condition example EtcdAvailable)"
 expect_eq "Available follows" "False EtcdUnavailable" \
   "$(condition example Available | cut -d: -f1)"
@@ -215,9 +215,8 @@ hosted_cluster stranger stranger-etcd-client | k apply -f - >/dev/null
 wait_for 60 condition_is stranger EtcdAvailable False ||
   fail "an untrusted client certificate gave $(condition stranger EtcdAvailable)"
 expect_contains "an untrusted client certificate is a precise condition" \
-  "False EtcdUnavailable: the hosted cluster's objects cannot be kept in the external etcd at $ETCD_URL: " \
+  "False EtcdUnavailable: the hosted cluster's objects cannot be kept in the external etcd at $ETCD_URL: etcd: no endpoint reachable within 5000 ms (127.0.0.1:$ETCD_PORT): the etcd rejected the client certificate (" \
   "$(condition stranger EtcdAvailable)"
-echo "   ($(condition stranger EtcdAvailable))"
 expect_eq "no logical cluster without its storage" "" \
   "$(k get --raw /carrier/v1/clusters | grep -o clusters-stranger)"
 k delete hc stranger -n clusters --timeout=60s >/dev/null || fail "deleting hostedcluster/stranger failed"

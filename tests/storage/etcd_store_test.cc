@@ -214,7 +214,22 @@ TEST(EtcdTlsTest, ConnectsWithPemContents) {
   wrong_ca.dial_timeout = std::chrono::milliseconds(500);
   auto untrusted = OpenEtcdStore(wrong_ca);
   ASSERT_TRUE(untrusted.ok());
-  EXPECT_FALSE((*untrusted)->Get("/pem/k").ok());
+  auto got = (*untrusted)->Get("/pem/k");
+  ASSERT_FALSE(got.ok());
+  // Why the etcd cannot be reached is said precisely, not only gRPC's "unavailable".
+  EXPECT_NE(got.status().message().find("the etcd's certificate is not trusted"), std::string::npos)
+      << got.status().message();
+
+  EtcdOptions no_client_cert = options;
+  no_client_cert.cert_pem.clear();
+  no_client_cert.key_pem.clear();
+  no_client_cert.dial_timeout = std::chrono::milliseconds(500);
+  auto anonymous = OpenEtcdStore(no_client_cert);
+  ASSERT_TRUE(anonymous.ok());
+  got = (*anonymous)->Get("/pem/k");
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.status().message().find("the etcd rejected the client certificate"), std::string::npos)
+      << got.status().message();
 }
 
 TEST(EtcdUnreachableTest, RequestsFailUnavailable) {

@@ -91,6 +91,7 @@ Result<std::shared_ptr<Connection>> Connection::Open(const EtcdOptions& options)
     return ReadFile(what, file);
   };
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::optional<TlsMaterial> tls_material;
   if (tls) {
     grpc::SslCredentialsOptions ssl;
     auto ca = pem("ca_file", options.ca_pem, options.ca_file);
@@ -104,12 +105,14 @@ Result<std::shared_ptr<Connection>> Connection::Open(const EtcdOptions& options)
       ssl.pem_cert_chain = std::move(*cert);
       ssl.pem_private_key = std::move(*key);
     }
+    tls_material = {ssl.pem_root_certs, ssl.pem_cert_chain, ssl.pem_private_key};
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
 
   std::shared_ptr<Connection> connection(new Connection(options));
+  connection->tls_ = std::move(tls_material);
   for (const auto& p : parsed) {
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(kMaxSendBytes);
@@ -158,7 +161,26 @@ Result<Endpoint*> Connection::Connected(const std::atomic<bool>* cancel) {
   std::string names;
   for (const auto& e : endpoints_) names += (names.empty() ? "" : ", ") + e->target;
   return Unavailable("etcd: no endpoint reachable within " +
-                     std::to_string(options_.dial_timeout.count()) + " ms (" + names + ")");
+                     std::to_string(options_.dial_timeout.count()) + " ms (" + names + ")" +
+                     WhyUnreachable(*endpoints_[first % n]));
+}
+
+std::string Connection::WhyUnreachable(Endpoint& endpoint) {
+  if (tls_) {
+    if (std::string why = ProbeTls(endpoint.target, *tls_); !why.empty()) return ": " + why;
+  }
+  // A call that does not wait for the channel fails with gRPC's account of the last attempt
+  // to connect.
+  grpc::ClientContext context;
+  context.set_wait_for_ready(false);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  etcdserverpb::RangeRequest request;
+  request.set_key("/");
+  request.set_limit(1);
+  etcdserverpb::RangeResponse response;
+  grpc::Status status = endpoint.kv->Range(&context, request, &response);
+  if (status.ok() || status.error_message().empty()) return "";
+  return ": " + status.error_message();
 }
 
 void Connection::MarkFailed(const Endpoint* endpoint) {
