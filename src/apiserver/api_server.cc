@@ -300,7 +300,7 @@ class ApiServer::Impl : public cluster::ClusterStores {
   }
 
   void StartOwnControllers(const std::string& name, ClusterStack& stack) {
-    if (Status st = stack.StartControllers(CoreOptions(/*primary=*/false)); !st.ok()) {
+    if (Status st = stack.StartControllers(CoreOptions(/*primary=*/false), {}); !st.ok()) {
       spdlog::error("controllers of logical cluster {} did not start: {}", name, st.ToString());
     }
   }

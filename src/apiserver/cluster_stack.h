@@ -92,7 +92,7 @@ class ClusterStack {
   // lifecycle, endpoints, disruption, service accounts, CSRs) and `extra` on this stack's
   // store. A set stopped earlier is replaced (it was kept: /metrics may read its queue).
   Status StartControllers(const CoreControllerOptions& options,
-                          std::vector<std::unique_ptr<controllers::Controller>> extra = {});
+                          std::vector<std::unique_ptr<controllers::Controller>> extra);
   void StopControllers();
   // Drops what was derived from a deleted cluster (CRD types, RBAC state).
   void Forget(const std::string& cluster);
