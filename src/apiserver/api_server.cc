@@ -4,17 +4,18 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "api/status_json.h"
-#include "apiserver/admission/admission.h"
-#include "apiserver/admission/builtin_plugins.h"
-#include "apiserver/admission/webhook.h"
 #include "apiserver/authz/access_review.h"
 #include "apiserver/authz/rbac_authorizer.h"
 #include "apiserver/authn/authentication_api.h"
 #include "apiserver/authn/impersonation.h"
 #include "apiserver/authn/jwt.h"
 #include "apiserver/authn/request_authenticator.h"
+#include "apiserver/cluster_stack.h"
 #include "apiserver/object_meta.h"
 #include "apiserver/published_endpoints.h"
 #include "apiserver/custom_resources.h"
@@ -22,32 +23,16 @@
 #include "apiserver/request_info.h"
 #include "apiserver/responses.h"
 #include "apiserver/rest_handler.h"
-#include "apiserver/event_ttl_store.h"
 #include "base/metrics.h"
-#include "apiserver/watch_cache.h"
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
-#include "controllers/daemonset_controller.h"
-#include "controllers/cronjob_controller.h"
-#include "controllers/csr_approving_controller.h"
-#include "controllers/csr_signing_controller.h"
-#include "controllers/deployment_controller.h"
-#include "controllers/disruption_controller.h"
-#include "controllers/endpoints_controller.h"
-#include "controllers/garbage_collector.h"
-#include "controllers/job_controller.h"
 #include "controllers/leader_election.h"
-#include "controllers/replicaset_controller.h"
-#include "controllers/scheduler.h"
-#include "controllers/statefulset_controller.h"
-#include "controllers/namespace_controller.h"
-#include "controllers/node_lifecycle_controller.h"
-#include "controllers/service_account_controller.h"
 #include "hosted/crds.h"
 #include "hosted/hosted_cluster_controller.h"
 #include "hosted/node_pool_controller.h"
 #include "hosted/supported_versions.h"
 #include "http/server.h"
+#include "storage/open_store.h"
 
 namespace carrier::apiserver {
 
@@ -77,45 +62,35 @@ UserInfo AnonymousUser() {
   return user;
 }
 
+ClusterStackOptions StackOptions(const ApiServerOptions& options) {
+  ClusterStackOptions stack;
+  stack.store_shared = options.store_shared;
+  stack.event_ttl = options.event_ttl;
+  stack.disabled_admission_plugins = options.disabled_admission_plugins;
+  return stack;
+}
+
 }  // namespace
 
-class ApiServer::Impl {
+// Root and the Managed clusters are served by the primary stack, on the process's store;
+// a cluster with its own etcd by a stack of its own (cluster_stack.h), opened here as the
+// logical clusters' ClusterStores.
+class ApiServer::Impl : public cluster::ClusterStores {
  public:
-  // `events_expire` gives Events their TTL in front of the backend; `cache` is the watch cache
-  // over it, which everything reads and writes through.
-  Impl(const ApiServerOptions& options, std::unique_ptr<storage::Store> events_expire,
-       std::unique_ptr<storage::Store> cache, ServingPki pki,
+  Impl(const ApiServerOptions& options, std::shared_ptr<ClusterStack> primary, ServingPki pki,
        std::shared_ptr<const authn::ClientCertificateAuthenticator> superusers)
       : options_(options),
-        events_expire_(std::move(events_expire)),
-        cache_(std::move(cache)),
-        store_(*cache_),
+        primary_(std::move(primary)),
+        store_(primary_->store()),
         pki_(std::move(pki)),
         superusers_(std::move(superusers)),
         authenticators_([this](const std::string& cluster) { return LoadAuthenticator(cluster); }),
         clusters_(store_),
-        customs_(store_),
-        rest_(store_, ResourceCatalog::BuiltIn(), customs_),
-        authorizer_(store_),
         published_(options.service_node_port_range) {
-    // The admission chain, in Kubernetes' order: mutating phases, then validating phases.
-    admission_.Add(admission::NewNamespaceLifecycle(store_));
-    admission_.Add(admission::NewLimitRanger(store_));
-    admission_.Add(admission::NewServiceAccount(store_));
-    admission_.Add(admission::NewNodeRestriction());
-    admission_.Add(admission::NewDefaultTolerationSeconds());
-    admission_.Add(admission::NewRbacEscalation(authorizer_));
-    admission_.Add(admission::NewCertificateApproval(authorizer_));
-    admission_.Add(admission::NewCertificateSigning(authorizer_));
-    admission_.Add(admission::NewCertificateSubjectRestriction());
-    admission_.Add(admission::NewMutatingWebhooks(store_));
-    admission_.Add(admission::NewValidatingWebhooks(store_));
-    admission_.Add(admission::NewResourceQuota(store_));
-    rest_.SetAdmission(&admission_);
+    clusters_.SetClusterStores(this);
   }
 
   Status Start() {
-    CARRIER_RETURN_IF_ERROR(admission_.Disable(options_.disabled_admission_plugins));
     clusters_.SetRootCredentials({pki_.ca, pki_.service_account_key_pem});
     CARRIER_RETURN_IF_ERROR(clusters_.Bootstrap());
     // The management plane's hosted control plane API (idempotent).
@@ -138,6 +113,7 @@ class ApiServer::Impl {
     published_.Attach(server_.get(), ClientHost(), options_.address);
     discovery_ = std::make_unique<Discovery>(ResourceCatalog::BuiltIn(),
                                              options_.address + ":" + std::to_string(port()));
+    OpenOwnStacks();
     CARRIER_RETURN_IF_ERROR(RunControllers());
     return WriteKubeconfig(pki_.admin_kubeconfig_file, Url(), pki_.ca.cert_pem, AdminCredentials(),
                            "system:admin");
@@ -152,11 +128,150 @@ class ApiServer::Impl {
   const ServingPki& pki() const { return pki_; }
   void Stop() {
     if (elector_) elector_->Stop();
-    if (controllers_) controllers_->Stop();
+    StopControllers();
     if (server_) server_->Stop();
+    std::map<std::string, std::shared_ptr<ClusterStack>, std::less<>> own;
+    {
+      std::lock_guard lock(stacks_mu_);
+      own.swap(own_stacks_);
+    }
+    own.clear();
+    graveyard_->Collect();
+  }
+
+  // ---- cluster::ClusterStores: the stacks of clusters with their own etcd ----
+
+  Result<std::shared_ptr<storage::Store>> Open(const std::string& name,
+                                              const cluster::ClusterStorage& storage) override {
+    {
+      std::lock_guard lock(stacks_mu_);
+      if (auto it = own_stacks_.find(name); it != own_stacks_.end()) return StoreOfStack(it->second);
+    }
+    storage::StoreConfig config;  // opened outside the lock: reaching the etcd takes time
+    config.etcd_endpoints = storage.etcd_endpoints;
+    config.etcd_ca_pem = storage.ca_pem;
+    config.etcd_cert_pem = storage.cert_pem;
+    config.etcd_key_pem = storage.key_pem;
+    auto backend = storage::OpenStore(config);
+    if (!backend.ok()) return backend.status();
+    auto stack = ClusterStack::Open(std::shared_ptr<storage::Store>(std::move(*backend)),
+                                    StackOptions(options_), graveyard_);
+    if (!stack.ok()) return stack.status();
+    std::shared_ptr<ClusterStack> opened;
+    bool start = false;
+    {
+      std::lock_guard lock(stacks_mu_);
+      auto [it, inserted] = own_stacks_.emplace(name, *stack);
+      opened = it->second;
+      start = inserted && controllers_running_;
+    }
+    if (start) {
+      StartOwnControllers(name, *opened);
+      // Leadership may have been lost meanwhile (StopControllers saw this stack already).
+      std::lock_guard lock(stacks_mu_);
+      if (!controllers_running_) opened->StopControllers();
+    }
+    return StoreOfStack(opened);
+  }
+
+  void Close(const std::string& name) override {
+    std::shared_ptr<ClusterStack> stack;
+    {
+      std::lock_guard lock(stacks_mu_);
+      auto it = own_stacks_.find(name);
+      if (it == own_stacks_.end()) return;
+      stack = std::move(it->second);
+      own_stacks_.erase(it);
+    }
+    stack->Close();
+    ForgetCluster(name);
   }
 
  private:
+  static std::shared_ptr<storage::Store> StoreOfStack(const std::shared_ptr<ClusterStack>& stack) {
+    return std::shared_ptr<storage::Store>(stack, &stack->store());
+  }
+
+  // The existing clusters with their own etcd get their stacks at start; one whose etcd cannot
+  // be reached now is opened on its first use.
+  void OpenOwnStacks() {
+    auto names = clusters_.List();
+    if (!names.ok()) return spdlog::warn("logical clusters not listed: {}", names.status().ToString());
+    for (const auto& name : *names) {
+      auto storage = clusters_.Storage(name);
+      if (!storage.ok() || storage->managed()) continue;
+      if (auto opened = Open(name, *storage); !opened.ok()) {
+        spdlog::warn("logical cluster {}: {}", name, opened.status().ToString());
+      }
+    }
+  }
+
+  // The stack serving `cluster`: its own, or the primary one (also for a cluster that does
+  // not exist, which the request then learns).
+  Result<std::shared_ptr<ClusterStack>> StackFor(const std::string& cluster) {
+    {
+      std::lock_guard lock(stacks_mu_);
+      if (auto it = own_stacks_.find(cluster); it != own_stacks_.end()) return it->second;
+      if (cluster == cluster::kRootCluster || managed_.count(cluster)) return primary_;
+    }
+    auto storage = clusters_.Storage(cluster);
+    if (!storage.ok()) {
+      return storage.status().code() == Code::kNotFound ? Result<std::shared_ptr<ClusterStack>>(primary_)
+                                                        : storage.status();
+    }
+    if (storage->managed()) {
+      std::lock_guard lock(stacks_mu_);
+      managed_.insert(cluster);
+      return primary_;
+    }
+    auto opened = Open(cluster, *storage);
+    if (!opened.ok()) {
+      return Unavailable("logical cluster \"" + cluster + "\": " + DescribeStorage(*storage) +
+                         " cannot be reached: " + opened.status().message());
+    }
+    std::lock_guard lock(stacks_mu_);
+    auto it = own_stacks_.find(cluster);
+    if (it == own_stacks_.end()) return Unavailable("logical cluster \"" + cluster + "\" was just closed");
+    return it->second;
+  }
+
+  // Drops what the server derived from a deleted cluster.
+  void ForgetCluster(const std::string& cluster) {
+    primary_->Forget(cluster);
+    authenticators_.Forget(cluster);
+    std::lock_guard lock(stacks_mu_);
+    managed_.erase(cluster);
+  }
+
+  // A control-plane restart (restart-date): what was derived from the cluster is read again
+  // and its open watches end.
+  void RestartCluster(const std::string& cluster) {
+    authenticators_.Forget(cluster);
+    auto stack = StackFor(cluster);
+    if (!stack.ok()) return;
+    (*stack)->Forget(cluster);
+    (*stack)->rest().EndWatches(cluster);
+  }
+
+  CoreControllerOptions CoreOptions(bool primary) {
+    CoreControllerOptions o;
+    // A cluster's own stack serves one cluster: one worker, and its queue is not the
+    // management plane's (whose metrics /metrics reports).
+    o.workers = primary ? 2 : 1;
+    o.metrics = primary ? &metrics_ : nullptr;
+    o.node_monitor_grace_period = options_.node_monitor_grace_period;
+    o.client_ca_pem = [this](const std::string& cluster) {
+      auto credentials = clusters_.Credentials(cluster);
+      return credentials.ok() ? credentials->client_ca.cert_pem : pki_.ca.cert_pem;
+    };
+    o.client_ca = [this](const std::string& cluster) -> Result<x509::KeyPair> {
+      auto credentials = clusters_.Credentials(cluster);
+      if (!credentials.ok()) return credentials.status();
+      return credentials->client_ca;
+    };
+    return o;
+  }
+
   // Alone on its store, this process runs the controllers; replicas sharing an etcd elect
   // the one that does through the Lease kube-system/carrier-controller-manager in root.
   Status RunControllers() {
@@ -172,64 +287,47 @@ class ApiServer::Impl {
             spdlog::error("controllers did not start: {}", st.ToString());
           }
         },
-        [this] { controllers_->Stop(); });  // kept until replaced: /metrics reads its queue
+        [this] { StopControllers(); });
     elector_->Start();
     return {};
   }
 
-  // The core controllers of every logical cluster, in this process, on the watch cache.
+  // The controllers of every logical cluster, in this process, on the watch caches: the
+  // core ones on every stack, the hosted control planes' on the primary one (root's objects).
   Status StartControllers() {
-    controllers_ = std::make_unique<controllers::ControllerManager>(store_, /*workers=*/2, &metrics_);
-    controllers_->Add(std::make_unique<controllers::NamespaceController>(store_));
-    controllers_->Add(std::make_unique<controllers::GarbageCollector>(store_));
-    controllers_->Add(std::make_unique<controllers::ReplicaSetController>(store_));
-    controllers_->Add(std::make_unique<controllers::DeploymentController>(store_));
-    controllers_->Add(std::make_unique<controllers::StatefulSetController>(store_));
-    controllers_->Add(std::make_unique<controllers::DaemonSetController>(store_));
-    controllers_->Add(std::make_unique<controllers::JobController>(store_));
-    controllers_->Add(std::make_unique<controllers::CronJobController>(store_));
-    controllers_->Add(std::make_unique<controllers::Scheduler>(store_));
-    controllers_->Add(std::make_unique<controllers::NodeLifecycleController>(
-        store_, options_.node_monitor_grace_period));
-    controllers_->Add(std::make_unique<controllers::DisruptionController>(store_));
-    controllers_->Add(std::make_unique<controllers::EndpointsController>(store_));
-    controllers_->Add(std::make_unique<controllers::ServiceAccountController>(
-        store_, [this](const std::string& cluster) {
-          // The CA that signs the cluster's clients, as in-cluster clients must trust it.
-          auto credentials = clusters_.Credentials(cluster);
-          return credentials.ok() ? credentials->client_ca.cert_pem : pki_.ca.cert_pem;
-        }));
-    controllers_->Add(std::make_unique<controllers::CsrApprovingController>(
-        store_, [this](const std::string& cluster, const UserInfo& user,
-                       const authz::Attributes& a) {
-          return authorizer_.Authorize(cluster, user, a).allowed;
-        }));
-    controllers_->Add(std::make_unique<controllers::CsrSigningController>(
-        store_, [this](const std::string& cluster) -> Result<x509::KeyPair> {
-          auto credentials = clusters_.Credentials(cluster);
-          if (!credentials.ok()) return credentials.status();
-          return credentials->client_ca;
-        }));
+    std::vector<std::unique_ptr<controllers::Controller>> hosted;
     hosted::HostedClusterEnvironment hosted_env;
     hosted_env.clusters = &clusters_;
     hosted_env.server_url = Url();
     hosted_env.server_ca_pem = pki_.ca.cert_pem;
     hosted_env.publisher = &published_;
-    hosted_env.forget_cluster = [this](const std::string& cluster) {
-      customs_.Forget(cluster);
-      authorizer_.Forget(cluster);
-      authenticators_.Forget(cluster);
-    };
-    hosted_env.restart_cluster = [this](const std::string& cluster) {
-      customs_.Forget(cluster);
-      authorizer_.Forget(cluster);
-      authenticators_.Forget(cluster);
-      rest_.EndWatches(cluster);
-    };
+    hosted_env.forget_cluster = [this](const std::string& cluster) { ForgetCluster(cluster); };
+    hosted_env.restart_cluster = [this](const std::string& cluster) { RestartCluster(cluster); };
     hosted_env.certificates = options_.hosted_certificates;
-    controllers_->Add(std::make_unique<hosted::HostedClusterController>(store_, std::move(hosted_env)));
-    controllers_->Add(std::make_unique<hosted::NodePoolController>(store_));
-    return controllers_->Start();
+    hosted.push_back(std::make_unique<hosted::HostedClusterController>(store_, std::move(hosted_env)));
+    hosted.push_back(std::make_unique<hosted::NodePoolController>(store_));
+    for (auto& [name, stack] : OwnStacks(/*controllers_running=*/true)) StartOwnControllers(name, *stack);
+    return primary_->StartControllers(CoreOptions(/*primary=*/true), std::move(hosted));
+  }
+
+  // The primary stack's stopped controllers are kept until replaced: /metrics reads their queue.
+  void StopControllers() {
+    auto own = OwnStacks(/*controllers_running=*/false);
+    primary_->StopControllers();
+    for (auto& [name, stack] : own) stack->StopControllers();
+  }
+
+  void StartOwnControllers(const std::string& name, ClusterStack& stack) {
+    if (Status st = stack.StartControllers(CoreOptions(/*primary=*/false), {}); !st.ok()) {
+      spdlog::error("controllers of logical cluster {} did not start: {}", name, st.ToString());
+    }
+  }
+
+  // The open stacks of clusters with their own etcd, as controllers start or stop running.
+  std::vector<std::pair<std::string, std::shared_ptr<ClusterStack>>> OwnStacks(bool controllers_running) {
+    std::lock_guard lock(stacks_mu_);
+    controllers_running_ = controllers_running;
+    return {own_stacks_.begin(), own_stacks_.end()};
   }
 
   x509::KeyPair AdminCredentials() {
@@ -253,13 +351,13 @@ class ApiServer::Impl {
         keys, cluster == cluster::kRootCluster ? nullptr : superusers_);
   }
 
-  // Reads core/v1 objects of `cluster` for the authenticators.
-  authn::ObjectLookup LookupIn(const std::string& cluster) {
-    return [this, cluster](std::string_view resource, std::string_view ns,
-                           std::string_view name) -> std::optional<json::object> {
+  // Reads core/v1 objects of `cluster` (kept in `store`) for the authenticators.
+  static authn::ObjectLookup LookupIn(storage::Store& store, const std::string& cluster) {
+    return [&store, cluster](std::string_view resource, std::string_view ns,
+                             std::string_view name) -> std::optional<json::object> {
       const auto* type = ResourceCatalog::BuiltIn().Find("", "v1", resource);
       if (type == nullptr || name.empty()) return std::nullopt;
-      auto got = store_.Get(ObjectKey(cluster, *type, ns, name));
+      auto got = store.Get(ObjectKey(cluster, *type, ns, name));
       if (!got.ok() || !got->kv) return std::nullopt;
       boost::system::error_code ec;
       json::value value = json::parse(got->kv->value, ec);
@@ -272,7 +370,8 @@ class ApiServer::Impl {
   // and version paths (everywhere with options.anonymous_auth), else kUnauthorized. A
   // request to a cluster that does not exist is kNotFound on those paths and for the root
   // admin, kUnauthorized for everyone else.
-  Result<UserInfo> Authenticate(const http::Request& req, const RequestInfo& info) {
+  Result<UserInfo> Authenticate(const http::Request& req, const RequestInfo& info,
+                                ClusterStack& stack) {
     auto authenticator = authenticators_.Get(info.cluster);
     if (!authenticator.ok()) {
       if (authenticator.status().code() != Code::kNotFound) return authenticator.status();
@@ -280,14 +379,15 @@ class ApiServer::Impl {
       if (IsAnonymousPath(info.path)) return missing;
       auto root = authenticators_.Get(std::string(cluster::kRootCluster));
       if (root.ok()) {
-        auto user = (*root)->Authenticate(req, LookupIn(std::string(cluster::kRootCluster)),
+        auto user = (*root)->Authenticate(req, LookupIn(store_, std::string(cluster::kRootCluster)),
                                           std::chrono::system_clock::now());
         if (user.ok() && user->InGroup("system:masters")) return missing;
       }
       return Status(Code::kUnauthorized, "Unauthorized");
     }
     auto user =
-        (*authenticator)->Authenticate(req, LookupIn(info.cluster), std::chrono::system_clock::now());
+        (*authenticator)->Authenticate(req, LookupIn(stack.store(), info.cluster),
+                                       std::chrono::system_clock::now());
     if (user.ok()) return user;
     const bool presented = !req.peer_certificate_pem.empty() || req.HasHeader("Authorization");
     if (IsAnonymousPath(info.path) || (options_.anonymous_auth && !presented)) {
@@ -297,23 +397,33 @@ class ApiServer::Impl {
   }
 
   void Handle(const std::shared_ptr<http::Exchange>& ex) {
+    graveyard_->Collect();  // here no stack's callback is running
     const http::Request& req = ex->request();
     auto path = http::PercentDecode(req.path);
     if (!path) return ex->Respond(ErrorResponse(Status(Code::kBadRequest, "malformed URL path")));
     const bool watch = QueryBool(req.QueryParam("watch"));
     auto info = published_.Parse(req, *path, watch);  // SNI names and NodePort listeners first
     if (!info.ok()) return ex->Respond(ErrorResponse(info.status()));
+    auto stack = StackFor(info->cluster);
+    if (!stack.ok()) return ex->Respond(ErrorResponse(stack.status()));
+    if (*stack == primary_) return HandleIn(ex, *info, *primary_);
+    HandleIn(ClusterStack::Bind(*stack, ex), *info, **stack);
+  }
 
-    auto user = Authenticate(req, *info);
+  // Serves a request of a cluster that `stack` serves.
+  void HandleIn(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info,
+                ClusterStack& stack) {
+    const http::Request& req = ex->request();
+    auto user = Authenticate(req, info, stack);
     if (!user.ok()) return ex->Respond(ErrorResponse(user.status()));
     auto impersonation = authn::ParseImpersonation(req.headers);
     if (!impersonation.ok()) return ex->Respond(ErrorResponse(impersonation.status()));
     if (*impersonation) {
       // Impersonation is authorized by the cluster's RBAC (the `impersonate` verb) unless the
       // server was given another authorizer.
-      const std::string cluster = info->cluster;
-      authn::ImpersonationAuthorizer rbac = [this, cluster](const UserInfo& u,
-                                                            const authn::ImpersonationAttributes& w) {
+      const std::string cluster = info.cluster;
+      authn::ImpersonationAuthorizer rbac = [&stack, cluster](const UserInfo& u,
+                                                              const authn::ImpersonationAttributes& w) {
         authz::Attributes a;
         a.verb = w.verb;
         a.resource_request = true;
@@ -322,7 +432,7 @@ class ApiServer::Impl {
         a.subresource = w.subresource;
         a.namespace_ = w.ns;
         a.name = w.name;
-        return authorizer_.Authorize(cluster, u, a).allowed;
+        return stack.authorizer().Authorize(cluster, u, a).allowed;
       };
       auto as = authn::Impersonate(*user, **impersonation,
                                    options_.impersonation_authorizer ? options_.impersonation_authorizer
@@ -331,37 +441,40 @@ class ApiServer::Impl {
       user = std::move(*as);
     }
     const bool anonymous = user->name == "system:anonymous";
-    if (anonymous && !IsAnonymousPath(info->path)) {
-      return ex->Respond(ErrorResponse(Forbidden(*user, *info)));
+    if (anonymous && !IsAnonymousPath(info.path)) {
+      return ex->Respond(ErrorResponse(Forbidden(*user, info)));
     }
-    if (!clusters_.Exists(info->cluster)) {
+    if (!clusters_.Exists(info.cluster)) {
       return ex->Respond(ErrorResponse(
-          Status(Code::kNotFound, "logical cluster \"" + info->cluster + "\" not found")));
+          Status(Code::kNotFound, "logical cluster \"" + info.cluster + "\" not found")));
     }
     // ---- Authorization (authz/rbac_authorizer.h) ----
     const UserInfo& subject = *user;
-    authz::Attributes attributes = authz::Attributes::From(*info);
+    authz::Attributes attributes = authz::Attributes::From(info);
     if (!attributes.resource_request && attributes.verb == "head") attributes.verb = "get";
-    authz::Decision decision = authorizer_.Authorize(info->cluster, subject, attributes);
+    authz::Decision decision = stack.authorizer().Authorize(info.cluster, subject, attributes);
     if (!decision.allowed) {
       return ex->Respond(ErrorResponse(authz::ForbiddenError(subject, attributes)));
     }
-    if (authz::IsAccessReview(*info)) return ServeAccessReview(ex, *info, subject);
-    if (info->is_resource && info->group == "rbac.authorization.k8s.io" &&
-        info->verb != "get" && info->verb != "list" && info->verb != "watch") {
-      authorizer_.Invalidate(info->cluster);  // the next request sees the change
+    if (authz::IsAccessReview(info)) return ServeAccessReview(ex, info, subject, stack);
+    if (info.is_resource && info.group == "rbac.authorization.k8s.io" &&
+        info.verb != "get" && info.verb != "list" && info.verb != "watch") {
+      stack.authorizer().Invalidate(info.cluster);  // the next request sees the change
     }
-    if (authn::IsAuthenticationApiRequest(*info)) return ServeAuthenticationApi(ex, *info, subject);
-    if (info->is_resource) return rest_.Serve(ex, *info, subject);
-    ServeNonResource(ex, *info);
+    if (authn::IsAuthenticationApiRequest(info)) {
+      return ServeAuthenticationApi(ex, info, subject, stack);
+    }
+    if (info.is_resource) return stack.rest().Serve(ex, info, subject);
+    ServeNonResource(ex, info, stack);
   }
 
   // authorization.k8s.io reviews: answered by the authorizer, never stored.
+  // (`ex` keeps `stack` alive until it is answered.)
   void ServeAccessReview(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info,
-                         const UserInfo& user) {
-    ex->ReadBodyToString(1 << 20, [this, ex, info, user](Status st, std::string body) {
+                         const UserInfo& user, ClusterStack& stack) {
+    ex->ReadBodyToString(1 << 20, [&stack, ex, info, user](Status st, std::string body) {
       if (!st.ok()) return ex->Respond(ErrorResponse(st));
-      auto review = authz::ReviewAccess(authorizer_, info, user, body,
+      auto review = authz::ReviewAccess(stack.authorizer(), info, user, body,
                                         ex->request().Header("Content-Type"));
       if (!review.ok()) return ex->Respond(ErrorResponse(review.status()));
       ex->Respond(JsonResponse(201, *review));
@@ -369,12 +482,12 @@ class ApiServer::Impl {
   }
 
   void ServeAuthenticationApi(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info,
-                              const UserInfo& user) {
+                              const UserInfo& user, ClusterStack& stack) {
     auto authenticator = authenticators_.Get(info.cluster);
     if (!authenticator.ok()) return ex->Respond(ErrorResponse(authenticator.status()));
     authn::AuthenticationApiContext context;
     context.authenticator = *authenticator;
-    context.lookup = LookupIn(info.cluster);
+    context.lookup = LookupIn(stack.store(), info.cluster);
     context.signing_key = [this, cluster = info.cluster]() -> Result<std::string> {
       auto credentials = clusters_.Credentials(cluster);
       if (!credentials.ok()) return credentials.status();
@@ -395,7 +508,8 @@ class ApiServer::Impl {
     return Status(Code::kForbidden, message);
   }
 
-  void ServeNonResource(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info) {
+  void ServeNonResource(const std::shared_ptr<http::Exchange>& ex, const RequestInfo& info,
+                        ClusterStack& stack) {
     const std::string& path = info.path;
     if (path == "/healthz" || path == "/livez" || path == "/readyz" ||
         path.rfind("/healthz/", 0) == 0 || path.rfind("/livez/", 0) == 0 ||
@@ -413,7 +527,7 @@ class ApiServer::Impl {
     }
     if (ex->request().method == "GET" || ex->request().method == "HEAD") {
       if (auto doc = discovery_->Find(path, ex->request().Header("Accept"),
-                                       *customs_.TypesOf(info.cluster))) {
+                                       *stack.customs().TypesOf(info.cluster))) {
         http::Response r;
         r.body = std::move(doc->body);
         r.SetHeader("Content-Type", doc->content_type);
@@ -448,10 +562,10 @@ class ApiServer::Impl {
     } else if (method == "DELETE") {
       st = clusters_.Delete(name);
       if (st.ok()) {
-        customs_.Forget(name);
-        authorizer_.Forget(name);
+        ForgetCluster(name);
+      } else {
+        authenticators_.Forget(name);
       }
-      authenticators_.Forget(name);
     } else {
       st = Status(Code::kMethodNotAllowed, method + " is not supported here");
     }
@@ -485,19 +599,18 @@ class ApiServer::Impl {
 
   ApiServerOptions options_;
   metrics::Registry metrics_;  // outlives everything that reports to it
-  std::unique_ptr<storage::Store> events_expire_;  // declared first: the cache uses it
-  std::unique_ptr<storage::Store> cache_;
-  storage::Store& store_;
+  std::shared_ptr<StackGraveyard> graveyard_ = std::make_shared<StackGraveyard>();
+  std::shared_ptr<ClusterStack> primary_;  // root and the Managed clusters
+  storage::Store& store_;                  // the primary stack's (root's records and objects)
   ServingPki pki_;
   std::shared_ptr<const authn::ClientCertificateAuthenticator> superusers_;
   authn::AuthenticatorCache authenticators_;
   cluster::LogicalClusters clusters_;
-  CustomResources customs_;
-  RestHandler rest_;
-  authz::Authorizer authorizer_;
-  admission::Chain admission_;
+  std::mutex stacks_mu_;
+  std::map<std::string, std::shared_ptr<ClusterStack>, std::less<>> own_stacks_;  // by cluster
+  std::set<std::string, std::less<>> managed_;  // clusters seen to be served by primary_
+  bool controllers_running_ = false;  // whether own stacks run their controllers
   std::unique_ptr<Discovery> discovery_;
-  std::unique_ptr<controllers::ControllerManager> controllers_;
   std::unique_ptr<controllers::LeaderElector> elector_;  // replicas sharing an etcd only
   PublishedEndpoints published_;  // before server_: its handshakes look names up here
   std::unique_ptr<http::Server> server_;
@@ -515,15 +628,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   // The management plane's superusers are admitted at every logical cluster.
   auto superusers = authn::ClientCertificateAuthenticator::Create(pki->ca.cert_pem, "system:masters");
   if (!superusers.ok()) return superusers.status();
-  WatchCacheOptions cache_options;
-  cache_options.consistent_reads_from_backend = options.store_shared;
-  auto events_expire = WithEventTtl(store, options.event_ttl);
-  auto cache = StartWatchCache(*events_expire, cache_options);
-  if (!cache.ok()) return cache.status();
-  auto impl =
-      std::make_unique<Impl>(options, std::move(events_expire), std::move(*cache), std::move(*pki),
-                             std::shared_ptr<const authn::ClientCertificateAuthenticator>(
-                                 std::move(*superusers)));
+  auto primary = ClusterStack::Open(std::shared_ptr<storage::Store>(std::shared_ptr<void>(), &store),
+                                    StackOptions(options));
+  if (!primary.ok()) return primary.status();
+  auto impl = std::make_unique<Impl>(options, std::move(*primary), std::move(*pki),
+                                     std::shared_ptr<const authn::ClientCertificateAuthenticator>(
+                                         std::move(*superusers)));
   CARRIER_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }

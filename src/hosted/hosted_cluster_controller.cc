@@ -84,6 +84,13 @@ struct HostedClusterController::Context {
   bool changed = false;  // EnsureControlPlane created or rewrote something
   // When the next leaf certificate is due for renewal (the epoch when unknown).
   std::chrono::system_clock::time_point next_renewal;
+  // Where the hosted cluster's objects are kept: its storage (from spec.etcd and the etcd
+  // client secret), the store holding them, EtcdAvailable's message, and why that store
+  // cannot be used ("" when it can).
+  cluster::ClusterStorage storage;
+  std::shared_ptr<storage::Store> hosted_store;
+  std::string etcd_message;
+  std::string etcd_error;
 
   json::object& Spec() {
     json::value& spec = (*hc)["spec"];
@@ -133,26 +140,31 @@ void HostedClusterController::OnChange(const controllers::Change& change,
   }
   if (ref.group == kGroup && ref.resource == "hostedclusters") {
     const std::string key = ref.namespace_ + "/" + ref.name;
-    if (auto old = pull_secret_of_.find(key); old != pull_secret_of_.end()) {
-      by_pull_secret_[old->second].erase(key);
-      if (by_pull_secret_[old->second].empty()) by_pull_secret_.erase(old->second);
-      pull_secret_of_.erase(old);
+    if (auto old = secrets_of_.find(key); old != secrets_of_.end()) {
+      for (const std::string& secret : old->second) {
+        by_secret_[secret].erase(key);
+        if (by_secret_[secret].empty()) by_secret_.erase(secret);
+      }
+      secrets_of_.erase(old);
     }
     if (change.type == controllers::Change::Type::kPut && change.value != nullptr) {
       boost::system::error_code ec;
       json::value value = json::parse(*change.value, ec);
-      const std::string secret =
-          ec ? "" : StringAt(ObjectAt(ObjectAt(value.if_object(), "spec"), "pullSecret"), "name");
-      const std::string secret_key = ref.namespace_ + "/" + secret;
-      pull_secret_of_[key] = secret_key;
-      by_pull_secret_[secret_key].insert(key);
+      const json::object* hc = ec ? nullptr : value.if_object();
+      std::vector<std::string>& secrets = secrets_of_[key];
+      secrets.push_back(ref.namespace_ + "/" +
+                        StringAt(ObjectAt(ObjectAt(hc, "spec"), "pullSecret"), "name"));
+      if (hc != nullptr && HasUnmanagedEtcd(*hc)) {
+        secrets.push_back(ref.namespace_ + "/" + UnmanagedEtcdSecretName(*hc));
+      }
+      for (const std::string& secret : secrets) by_secret_[secret].insert(key);
       by_control_plane_[ControlPlaneNamespace(ref.namespace_, ref.name)] = key;
     } else {
       by_control_plane_.erase(ControlPlaneNamespace(ref.namespace_, ref.name));
     }
     keys.push_back(key);
   } else if (ref.group.empty() && ref.resource == "secrets") {
-    if (auto it = by_pull_secret_.find(ref.namespace_ + "/" + ref.name); it != by_pull_secret_.end()) {
+    if (auto it = by_secret_.find(ref.namespace_ + "/" + ref.name); it != by_secret_.end()) {
       keys.insert(keys.end(), it->second.begin(), it->second.end());
     }
     if (auto it = by_control_plane_.find(ref.namespace_); it != by_control_plane_.end()) {
@@ -162,7 +174,7 @@ void HostedClusterController::OnChange(const controllers::Change& change,
       if (!EndsWith(ref.name, suffix)) continue;
       const std::string key =
           ref.namespace_ + "/" + ref.name.substr(0, ref.name.size() - suffix.size());
-      if (pull_secret_of_.count(key)) keys.push_back(key);
+      if (secrets_of_.count(key)) keys.push_back(key);
     }
   } else if (ref.group.empty() && ref.resource == "namespaces") {
     if (auto it = by_control_plane_.find(ref.name); it != by_control_plane_.end()) {
@@ -176,7 +188,7 @@ void HostedClusterController::OnChange(const controllers::Change& change,
   } else if (ref.group.empty() && ref.resource == "configmaps" &&
              ref.namespace_ == kOperatorNamespace && ref.name == kSupportedVersionsName) {
     keys.emplace_back(kSupportedVersionsKey);
-    for (const auto& [key, secret] : pull_secret_of_) keys.push_back(key);
+    for (const auto& [key, secrets] : secrets_of_) keys.push_back(key);
   }
 }
 
@@ -245,11 +257,24 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
     if (!secret.ok()) return secret.status();
     pull_secret = std::move(*secret);
   }
+  std::optional<StoredObject> etcd_secret;
+  if (HasUnmanagedEtcd(*c.hc) && !UnmanagedEtcdSecretName(*c.hc).empty()) {
+    auto secret = GetObject(store_, BuiltInKey(kRoot, "secrets", c.ns, UnmanagedEtcdSecretName(*c.hc)));
+    if (!secret.ok()) return secret.status();
+    etcd_secret = std::move(*secret);
+  }
   ValidationInput input;
   input.hosted_cluster = c.hc;
   input.pull_secret = pull_secret ? pull_secret->object : nullptr;
+  input.etcd_client_secret = etcd_secret ? etcd_secret->object : nullptr;
   input.supported_versions = ReadSupportedVersions(store_);
   c.validation = ValidateHostedCluster(input);
+  if (c.validation.valid_configuration.status == "True") {
+    if (std::string problem = CheckStorage(c, etcd_secret ? etcd_secret->object : nullptr);
+        !problem.empty()) {
+      c.validation.valid_configuration = {"ValidConfiguration", "False", "InvalidConfiguration", problem};
+    }
+  }
   for (const ConditionResult* r :
        {&c.validation.valid_configuration, &c.validation.valid_release_image,
         &c.validation.supported_hosted_cluster, &c.validation.valid_control_plane_configuration}) {
@@ -281,7 +306,12 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
     const bool up = env_.clusters->Exists(c.cp);
     c.Set("Degraded", "True", "ReconciliationError", st.message());
     c.Set("ReconciliationSucceeded", "False", "ReconciliationError", st.message());
-    if (!up) c.Set("Available", "False", "ReconciliationError", st.message());
+    if (!c.etcd_error.empty()) {
+      c.Set("EtcdAvailable", "False", "EtcdUnavailable", c.etcd_error);
+      c.Set("Available", "False", "EtcdUnavailable", c.etcd_error);
+    } else if (!up) {
+      c.Set("Available", "False", "ReconciliationError", st.message());
+    }
     if (!c.publishing_error.empty()) {
       c.Set("Available", "False", "ServicePublishingFailed", c.publishing_error);
       c.Set("KubeAPIServerAvailable", "False", "ServicePublishingFailed", c.publishing_error);
@@ -333,9 +363,7 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
   }
   c.Set("Degraded", "False", "AsExpected", "The hosted cluster is not degraded");
   c.Set("KubeAPIServerAvailable", "True", "AsExpected", c.endpoint.message);
-  c.Set("EtcdAvailable", "True", "AsExpected",
-        "The hosted cluster's objects are kept in the management plane's store "
-        "(spec.etcd.managementType Managed)");
+  c.Set("EtcdAvailable", "True", "AsExpected", c.etcd_message);
   c.Set("ReconciliationSucceeded", "True", "AsExpected", "Reconciliation completed successfully");
 
   // What the control plane reports follows the HostedCluster's status.
@@ -345,6 +373,46 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
     requeue_after = std::max(wait, std::chrono::milliseconds(1));
   }
   return WriteHostedCluster(c);
+}
+
+std::string HostedClusterController::CheckStorage(Context& c, const json::object* etcd_secret) {
+  c.storage = {};
+  if (HasUnmanagedEtcd(*c.hc)) {
+    const std::string secret = UnmanagedEtcdSecretName(*c.hc);
+    const std::string where = "etcd client secret \"" + secret + "\" in namespace \"" + c.ns + "\"";
+    c.storage.etcd_endpoints = {UnmanagedEtcdEndpoint(*c.hc)};
+    const json::object* data = ObjectAt(etcd_secret, "data");
+    for (auto [key, pem] : {std::pair{kEtcdClientCaKey, &c.storage.ca_pem},
+                            std::pair{kEtcdClientCertKey, &c.storage.cert_pem},
+                            std::pair{kEtcdClientKeyKey, &c.storage.key_pem}}) {
+      auto decoded = Base64Decode(StringAt(data, key));
+      if (!decoded) return where + ": " + std::string(key) + " is not base64";
+      *pem = std::move(*decoded);
+    }
+    if (Status st = cluster::ValidateClusterStorage(c.storage); !st.ok()) {
+      return where + ": " + st.message();
+    }
+  }
+  if (env_.clusters->Exists(c.cp)) {
+    auto recorded = env_.clusters->Storage(c.cp);
+    if (!recorded.ok()) return "";  // reported when the control plane is ensured
+    // HyperShift treats the etcd configuration as immutable; so does the cluster's record.
+    if (recorded->managed() != c.storage.managed()) {
+      return std::string("spec.etcd.managementType is immutable: the hosted cluster was created "
+                         "with ") +
+             (recorded->managed() ? "Managed" : "Unmanaged") + " and its objects are kept in " +
+             DescribeStorage(*recorded);
+    }
+    if (recorded->etcd_endpoints != c.storage.etcd_endpoints) {
+      return "spec.etcd.unmanaged.endpoint is immutable: the hosted cluster's objects are kept in " +
+             DescribeStorage(*recorded);
+    }
+    c.storage = std::move(*recorded);  // what the cluster's store was opened with
+  }
+  c.etcd_message = "The hosted cluster's objects are kept in " + DescribeStorage(c.storage) +
+                   (c.storage.managed() ? " (spec.etcd.managementType Managed)"
+                                        : " (spec.etcd.managementType Unmanaged)");
+  return "";
 }
 
 Status HostedClusterController::WriteHostedCluster(Context& c) {
@@ -517,10 +585,27 @@ Status HostedClusterController::RestartIfAsked(Context& c) {
 }
 
 Status HostedClusterController::EnsureHostedCluster(Context& c) {
+  // Failures to reach an external etcd are EtcdAvailable's to report.
+  auto etcd_failed = [&c](const Status& st) {
+    if (!c.storage.managed()) {
+      c.etcd_error = "the hosted cluster's objects cannot be kept in " + DescribeStorage(c.storage) +
+                     ": " + st.message();
+    }
+    return st;
+  };
   if (!env_.clusters->Exists(c.cp)) {
-    Status st = env_.clusters->Create(c.cp, c.pki.Credentials());
-    if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
+    Status st = env_.clusters->Create(c.cp, c.pki.Credentials(), c.storage);
+    if (!st.ok() && st.code() != Code::kAlreadyExists) return etcd_failed(st);
     c.changed = true;
+  }
+  auto hosted_store = env_.clusters->StoreOf(c.cp);
+  if (!hosted_store.ok()) return etcd_failed(hosted_store.status());
+  c.hosted_store = std::move(*hosted_store);
+  if (!c.storage.managed()) {
+    // Reads come from the cache: ask the etcd itself whether it answers.
+    if (auto revision = c.hosted_store->CurrentRevision(); !revision.ok()) {
+      return etcd_failed(revision.status());
+    }
   }
   auto credentials = env_.clusters->Credentials(c.cp);
   if (!credentials.ok()) return credentials.status();
@@ -529,16 +614,18 @@ Status HostedClusterController::EnsureHostedCluster(Context& c) {
                               "\" exists with credentials this HostedCluster did not issue "
                               "(its CA is not the root-ca Secret of namespace " + c.cp + ")");
   }
+  storage::Store& hosted = *c.hosted_store;
   for (std::string_view ns : {"openshift-config", "openshift-config-managed"}) {
     const std::string key = BuiltInKey(c.cp, "namespaces", "", ns);
-    auto got = GetObject(store_, key);
-    if (!got.ok()) return got.status();
+    auto got = GetObject(hosted, key);
+    if (!got.ok()) return etcd_failed(got.status());
     if (*got) continue;
-    Status st = controllers::CreateObject(store_, key, NamespaceObject(ns, {}, {}));
-    if (!st.ok() && st.code() != Code::kAlreadyExists) return st;
+    Status st = controllers::CreateObject(hosted, key, NamespaceObject(ns, {}, {}));
+    if (!st.ok() && st.code() != Code::kAlreadyExists) return etcd_failed(st);
     c.changed = true;
   }
-  return InstallHostedClusterCrds(store_, c.cp);
+  if (Status st = InstallHostedClusterCrds(hosted, c.cp); !st.ok()) return etcd_failed(st);
+  return {};
 }
 
 Status HostedClusterController::EnsurePublished(Context& c) {
@@ -644,8 +731,7 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
        json::array{hcp_condition("Available", "True", "AsExpected", "The hosted control plane is available"),
                    hcp_condition("ValidHostedControlPlaneConfiguration", "True", "AsExpected",
                                  "Configuration passes validation"),
-                   hcp_condition("EtcdAvailable", "True", "AsExpected",
-                                 "The hosted cluster's objects are kept in the management plane's store"),
+                   hcp_condition("EtcdAvailable", "True", "AsExpected", c.etcd_message),
                    hcp_condition("KubeAPIServerAvailable", "True", "AsExpected",
                                  "The hosted cluster's API server is served")}}};
   // The restart-date acted on (RestartIfAsked) is kept on the HostedControlPlane.
@@ -670,7 +756,6 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
     obj["spec"] = std::move(spec);
     obj["status"] = std::move(hcp_status);
     json::object& meta = apiserver::MutableMetadata(obj);
-    meta.erase("resourceVersion");
     if (!restart_date.empty()) {
       json::value& annotations = meta["annotations"];
       if (!annotations.is_object()) annotations = json::object();
@@ -681,7 +766,8 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
 
   // ClusterVersion `version` in the hosted cluster.
   const std::string cv_key = CustomKey(c.cp, "config.openshift.io", "clusterversions", "", "version");
-  auto cv = GetObject(store_, cv_key);
+  storage::Store& hosted = *c.hosted_store;
+  auto cv = GetObject(hosted, cv_key);
   if (!cv.ok()) return cv.status();
   const json::array* cv_previous = cv->has_value() ? ArrayAt(ObjectAt((*cv)->object, "status"), "conditions") : nullptr;
   const std::string shown = c.version.empty() ? c.image : c.version;
@@ -707,7 +793,7 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
                      {"metadata", json::object{{"name", "version"}, {"generation", 1}}},
                      {"spec", std::move(cv_spec)},
                      {"status", std::move(cv_status)}};
-    Status st = controllers::CreateObject(store_, cv_key, std::move(obj));
+    Status st = controllers::CreateObject(hosted, cv_key, std::move(obj));
     return st.code() == Code::kAlreadyExists ? Status() : st;
   }
   json::object& obj = *(*cv)->object;
@@ -715,9 +801,8 @@ Status HostedClusterController::EnsureHostedControlPlane(Context& c) {
   const std::string was = json::serialize(obj);
   obj["spec"] = std::move(cv_spec);
   obj["status"] = std::move(cv_status);
-  apiserver::MutableMetadata(obj).erase("resourceVersion");
   if (json::serialize(obj) == was) return {};
-  return controllers::UpdateObject(store_, **cv);
+  return controllers::UpdateObject(hosted, **cv);
 }
 
 // ---- Deletion ----

@@ -9,7 +9,10 @@
 //     spec, release.image as releaseImage);
 //   - keeps the hosted cluster itself: logical cluster <ns>-<name>, created with that PKI as
 //     its credentials, born with openshift-config, openshift-config-managed and the
-//     ClusterVersion `version` reporting the release;
+//     ClusterVersion `version` reporting the release; with spec.etcd.managementType
+//     Unmanaged its objects are kept in the external etcd of spec.etcd.unmanaged (reached with
+//     the client secret's TLS), which EtcdAvailable reports on; the etcd settings are fixed
+//     at creation (a change is refused with ValidConfiguration=False);
 //   - publishes the API server as spec.services says (service_publishing.h) through the
 //     environment's publisher, and withdraws it on deletion;
 //   - writes <name>-admin-kubeconfig and <name>-kubeadmin-password in <ns> and status
@@ -19,8 +22,8 @@
 //   - honours spec.pausedUntil ("true" or an RFC 3339 time: ReconciliationActive=False,
 //     reason ReconciliationPaused, resumed by requeue_after at that time);
 //   - on deletion (finalizer hypershift.openshift.io/finalizer) removes the cluster's node
-//     pools, its secrets, the logical cluster with all its stored data and the control-plane
-//     namespace, then the HostedCluster.
+//     pools, its secrets, the logical cluster with all its stored data (in an external etcd
+//     too) and the control-plane namespace, then the HostedCluster.
 // It also keeps the supported-versions ConfigMap (supported_versions.h). Keys: "<ns>/<name>"
 // of root's HostedClusters, and "supported-versions".
 
@@ -38,6 +41,7 @@
 namespace carrier::hosted {
 
 struct HostedClusterEnvironment {
+  // Also gives the store of each hosted cluster's objects (LogicalClusters::StoreOf).
   cluster::LogicalClusters* clusters = nullptr;
   std::string server_url;     // the listener's URL, "https://127.0.0.1:6443"
   std::string server_ca_pem;  // the CA that signs the listener's certificate
@@ -74,6 +78,10 @@ class HostedClusterController : public controllers::Controller {
   struct Context;
   Status Teardown(Context& c);
   Status ReconcileLive(Context& c, std::chrono::milliseconds& requeue_after);
+  // Sets where the hosted cluster's objects are kept (from spec.etcd and the etcd client
+  // secret, or for an existing cluster its record); "" when that is usable and unchanged
+  // since creation, else what is wrong.
+  std::string CheckStorage(Context& c, const boost::json::object* etcd_secret);
   // Makes the control plane and the hosted cluster match `c`; sets c.changed when it had
   // to create or rewrite anything.
   Status EnsureControlPlane(Context& c);
@@ -94,8 +102,9 @@ class HostedClusterController : public controllers::Controller {
   HostedClusterEnvironment env_;
   // Maintained by OnChange only (calls are serialised): which HostedClusters a Secret, a
   // control-plane namespace or a hosted cluster's objects concern.
-  std::map<std::string, std::string> pull_secret_of_;           // hc key → "<ns>/<secret>"
-  std::map<std::string, std::set<std::string>> by_pull_secret_;  // "<ns>/<secret>" → hc keys
+  // hc key → "<ns>/<secret>" of its pull secret and etcd client secret, and back.
+  std::map<std::string, std::vector<std::string>> secrets_of_;
+  std::map<std::string, std::set<std::string>> by_secret_;
   std::map<std::string, std::string> by_control_plane_;          // "<ns>-<name>" → hc key
 };
 

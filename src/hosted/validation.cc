@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "apiserver/request_info.h"
+#include "cluster/cluster_storage.h"
 #include "controllers/json_fields.h"
 
 namespace carrier::hosted {
@@ -234,6 +235,19 @@ std::string ValidateNetworks(const std::vector<NetworkEntry>& networks) {
   return "";
 }
 
+bool HasUnmanagedEtcd(const json::object& hc) {
+  return StringAt(ObjectAt(ObjectAt(&hc, "spec"), "etcd"), "managementType") == "Unmanaged";
+}
+
+std::string UnmanagedEtcdEndpoint(const json::object& hc) {
+  return StringAt(ObjectAt(ObjectAt(ObjectAt(&hc, "spec"), "etcd"), "unmanaged"), "endpoint");
+}
+
+std::string UnmanagedEtcdSecretName(const json::object& hc) {
+  const json::object* unmanaged = ObjectAt(ObjectAt(ObjectAt(&hc, "spec"), "etcd"), "unmanaged");
+  return StringAt(ObjectAt(ObjectAt(unmanaged, "tls"), "clientSecret"), "name");
+}
+
 std::string ControlPlaneNamespace(std::string_view ns, std::string_view name) {
   return std::string(ns) + "-" + std::string(name);
 }
@@ -247,6 +261,38 @@ const ConditionResult* Validation::Blocking() const {
 }
 
 namespace {
+
+// "" when the Unmanaged etcd of `in` is well described; else what is wrong.
+std::string CheckUnmanagedEtcd(const ValidationInput& in, const std::string& ns) {
+  const json::object& hc = *in.hosted_cluster;
+  const std::string endpoint = UnmanagedEtcdEndpoint(hc);
+  if (endpoint.empty()) {
+    return "spec.etcd.unmanaged.endpoint must be set for spec.etcd.managementType Unmanaged";
+  }
+  if (Status st = cluster::ValidateEtcdEndpoint(endpoint); !st.ok()) {
+    return "spec.etcd.unmanaged.endpoint: " + st.message();
+  }
+  const std::string secret = UnmanagedEtcdSecretName(hc);
+  if (secret.empty()) {
+    return "spec.etcd.unmanaged.tls.clientSecret.name must be set for spec.etcd.managementType "
+           "Unmanaged";
+  }
+  if (in.etcd_client_secret == nullptr) {
+    return "etcd client secret \"" + secret +
+           "\" (spec.etcd.unmanaged.tls.clientSecret.name) not found in namespace \"" + ns + "\"";
+  }
+  std::string missing;
+  for (std::string_view key : {kEtcdClientCaKey, kEtcdClientCertKey, kEtcdClientKeyKey}) {
+    if (StringAt(ObjectAt(in.etcd_client_secret, "data"), key).empty()) {
+      missing += (missing.empty() ? "" : ", ") + std::string(key);
+    }
+  }
+  if (!missing.empty()) {
+    return "etcd client secret \"" + secret + "\" in namespace \"" + ns + "\" has no " + missing +
+           " key (it needs etcd-client-ca.crt, etcd-client.crt and etcd-client.key)";
+  }
+  return "";
+}
 
 ConditionResult CheckConfiguration(const ValidationInput& in) {
   constexpr std::string_view kType = "ValidConfiguration";
@@ -296,6 +342,11 @@ ConditionResult CheckConfiguration(const ValidationInput& in) {
       !pause.ok()) {
     return NotOk(std::string(kType), "InvalidConfiguration", pause.status().message());
   }
+  if (HasUnmanagedEtcd(hc)) {
+    if (std::string problem = CheckUnmanagedEtcd(in, ns); !problem.empty()) {
+      return NotOk(std::string(kType), "InvalidConfiguration", problem);
+    }
+  }
   return Ok(std::string(kType), "Configuration passes validation");
 }
 
@@ -314,10 +365,9 @@ ConditionResult CheckControlPlaneConfiguration(const json::object& hc) {
                  "spec.platform.agent.agentNamespace is required for platform Agent");
   }
   const std::string etcd = StringAt(ObjectAt(spec, "etcd"), "managementType");
-  if (etcd == "Unmanaged") {
+  if (!etcd.empty() && etcd != "Managed" && etcd != "Unmanaged") {
     return NotOk(std::string(kType), "UnsupportedEtcdManagementType",
-                 "spec.etcd.managementType Unmanaged (an external etcd) is not supported yet: use "
-                 "Managed, which keeps the hosted cluster in the management plane's store");
+                 "spec.etcd.managementType \"" + etcd + "\" is not supported: use Managed or Unmanaged");
   }
   return Ok(std::string(kType), "Configuration passes validation");
 }

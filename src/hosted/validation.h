@@ -2,7 +2,9 @@
 // Validation of a HostedCluster, as the conditions HyperShift reports it:
 //   ValidConfiguration                     pull secret present with .dockerconfigjson,
 //                                          networking CIDRs valid and not overlapping,
-//                                          pausedUntil well formed, the logical cluster name
+//                                          pausedUntil well formed, the logical cluster name,
+//                                          for an Unmanaged etcd its https:// endpoint and
+//                                          client secret with the three TLS keys
 //   ValidReleaseImage                      spec.release.image a well formed tag or digest
 //   SupportedHostedCluster                 the release's minor version is listed in the
 //                                          supported-versions ConfigMap
@@ -88,6 +90,8 @@ struct ValidationInput {
   const boost::json::object* hosted_cluster = nullptr;
   // The Secret spec.pullSecret.name names, in the HostedCluster's namespace (null: absent).
   const boost::json::object* pull_secret = nullptr;
+  // The Secret spec.etcd.unmanaged.tls.clientSecret.name names, in the same namespace.
+  const boost::json::object* etcd_client_secret = nullptr;
   std::vector<std::string> supported_versions;  // "4.17", … (supported_versions.h)
 };
 
@@ -111,6 +115,17 @@ struct NetworkEntry {
 std::vector<NetworkEntry> NetworksOf(const boost::json::object& hosted_cluster);
 // "" when every network parses and none overlaps another; else what is wrong.
 std::string ValidateNetworks(const std::vector<NetworkEntry>& networks);
+
+// ---- An Unmanaged etcd ----
+// The keys of the client secret of spec.etcd.unmanaged.tls.clientSecret.
+inline constexpr std::string_view kEtcdClientCaKey = "etcd-client-ca.crt";
+inline constexpr std::string_view kEtcdClientCertKey = "etcd-client.crt";
+inline constexpr std::string_view kEtcdClientKeyKey = "etcd-client.key";
+// Whether spec.etcd.managementType is Unmanaged (an external etcd).
+bool HasUnmanagedEtcd(const boost::json::object& hosted_cluster);
+// spec.etcd.unmanaged.endpoint and spec.etcd.unmanaged.tls.clientSecret.name ("" when absent).
+std::string UnmanagedEtcdEndpoint(const boost::json::object& hosted_cluster);
+std::string UnmanagedEtcdSecretName(const boost::json::object& hosted_cluster);
 
 // The logical cluster (and control-plane namespace) of a HostedCluster: "<namespace>-<name>".
 std::string ControlPlaneNamespace(std::string_view ns, std::string_view name);

@@ -25,6 +25,9 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config) {
     options.ca_file = config.etcd_ca_file;
     options.cert_file = config.etcd_cert_file;
     options.key_file = config.etcd_key_file;
+    options.ca_pem = config.etcd_ca_pem;
+    options.cert_pem = config.etcd_cert_pem;
+    options.key_pem = config.etcd_key_pem;
     return OpenEtcdStore(options);
   }
   std::error_code ec;

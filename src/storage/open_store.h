@@ -14,6 +14,8 @@ struct StoreConfig {
   std::string data_dir;                     // SQLite: <data_dir>/store.db
   std::vector<std::string> etcd_endpoints;  // non-empty: use etcd
   std::string etcd_ca_file, etcd_cert_file, etcd_key_file;
+  // The TLS material as PEM contents (instead of the files), e.g. from a cluster's record.
+  std::string etcd_ca_pem, etcd_cert_pem, etcd_key_pem;
 };
 
 // The SQLite database file `carrier serve` uses for a data directory (<data_dir>/store.db);

@@ -1,5 +1,6 @@
 // The HostedCluster controller's reconcile, driven directly against a real SQLite store:
-// creation (Partial then Completed), pause, invalid input and deletion.
+// creation (Partial then Completed), pause, invalid input, deletion, and a hosted cluster
+// whose objects live in a store of its own (spec.etcd.managementType Unmanaged).
 #include "hosted/hosted_cluster_controller.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 
 #include "apiserver/object_meta.h"
 #include "base/base64.h"
+#include "base/x509.h"
 #include "controllers/json_fields.h"
 #include "controllers/objects.h"
 #include "hosted/supported_versions.h"
@@ -227,6 +229,159 @@ TEST_F(HostedClusterControllerTest, InvalidConfigurationIsReportedAndNothingIsCr
   EXPECT_EQ(Condition(hc, "ReconciliationSucceeded", "status"), "False");
   EXPECT_FALSE(clusters_->Exists("clusters-example"));
   EXPECT_FALSE(Get("/root/core/namespaces/clusters-example"));
+}
+
+// Stands in for the API server's per-cluster stacks: every cluster with its own storage gets
+// `external` (another SQLite store); `reachable` false makes opening it fail as a down etcd.
+class OneExternalStore : public cluster::ClusterStores {
+ public:
+  explicit OneExternalStore(storage::Store& external) : external_(external) {}
+  Result<std::shared_ptr<storage::Store>> Open(const std::string& name,
+                                              const cluster::ClusterStorage& storage) override {
+    if (!reachable) return Unavailable("connection refused");
+    opened.push_back(name + " " + storage.etcd_endpoints.at(0));
+    return std::shared_ptr<storage::Store>(std::shared_ptr<void>(), &external_);
+  }
+  void Close(const std::string& name) override { closed.push_back(name); }
+
+  bool reachable = true;
+  std::vector<std::string> opened, closed;
+
+ private:
+  storage::Store& external_;
+};
+
+class UnmanagedEtcdTest : public HostedClusterControllerTest {
+ protected:
+  void SetUp() override {
+    HostedClusterControllerTest::SetUp();
+    clusters_->SetClusterStores(&stores_);
+    auto ca = x509::CreateCertificateAuthority("etcd-ca");
+    ASSERT_TRUE(ca.ok());
+    auto client = x509::IssueCertificate(*ca, {"etcd-client", {}, {}, false, true});
+    ASSERT_TRUE(client.ok());
+    ca_ = *ca;
+    client_ = *client;
+  }
+  void CreateEtcdSecret(const std::string& key_pem) {
+    json::object data{{"etcd-client-ca.crt", Base64Encode(ca_.cert_pem)},
+                      {"etcd-client.crt", Base64Encode(client_.cert_pem)},
+                      {"etcd-client.key", Base64Encode(key_pem)}};
+    Status st = controllers::CreateObject(*store_, "/root/core/secrets/clusters/etcd-client",
+                              json::object{{"apiVersion", "v1"}, {"kind", "Secret"},
+                                           {"metadata", json::object{{"name", "etcd-client"},
+                                                                     {"namespace", "clusters"}}},
+                                           {"data", std::move(data)}});
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  void MakeUnmanaged(const std::string& endpoint) {
+    Edit([&](json::object& o) {
+      o["spec"].as_object()["etcd"] = json::object{
+          {"managementType", "Unmanaged"},
+          {"unmanaged", json::object{{"endpoint", endpoint},
+                                     {"tls", json::object{{"clientSecret",
+                                                           json::object{{"name", "etcd-client"}}}}}}}};
+    });
+  }
+  size_t ExternalKeysUnder(const std::string& prefix) {
+    storage::ListOptions list;
+    list.range = storage::KeyRange::Prefix(prefix);
+    list.keys_only = true;
+    auto page = external_->List(list);
+    return page.ok() ? page->kvs.size() : 9999;
+  }
+
+  storage::testing::ScratchStore external_;
+  OneExternalStore stores_{*external_};
+  x509::KeyPair ca_, client_;
+};
+
+TEST_F(UnmanagedEtcdTest, ObjectsGoToTheClustersOwnStoreAndLeaveWithIt) {
+  CreatePullSecret();
+  CreateEtcdSecret(client_.key_pem);
+  CreateHostedCluster();
+  MakeUnmanaged("https://etcd.example.com:2379");
+  Reconcile();
+  Reconcile();
+  json::object hc = HostedClusterNow();
+  EXPECT_EQ(Condition(hc, "Available", "status"), "True") << Condition(hc, "Available", "message");
+  EXPECT_EQ(Condition(hc, "EtcdAvailable", "message"),
+            "The hosted cluster's objects are kept in the external etcd at "
+            "https://etcd.example.com:2379 (spec.etcd.managementType Unmanaged)");
+  auto storage = clusters_->Storage("clusters-example");
+  ASSERT_TRUE(storage.ok());
+  EXPECT_EQ(storage->etcd_endpoints, std::vector<std::string>{"https://etcd.example.com:2379"});
+  EXPECT_EQ(storage->key_pem, client_.key_pem);
+  // The hosted cluster's objects are in its own store only; root keeps the control plane.
+  EXPECT_EQ(KeysUnder("/clusters-example/"), 0u);
+  for (const char* key : {"/clusters-example/core/namespaces/default",
+                          "/clusters-example/core/namespaces/openshift-config",
+                          "/clusters-example/config.openshift.io/clusterversions/version"}) {
+    auto got = external_->Get(key);
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(got->kv.has_value()) << key;
+  }
+  EXPECT_TRUE(Get("/root/hypershift.openshift.io/hostedcontrolplanes/clusters-example/example"));
+
+  // The etcd settings are fixed at creation.
+  MakeUnmanaged("https://other.example.com:2379");
+  Reconcile();
+  hc = HostedClusterNow();
+  EXPECT_EQ(Condition(hc, "ValidConfiguration", "status"), "False");
+  EXPECT_EQ(Condition(hc, "ValidConfiguration", "message"),
+            "spec.etcd.unmanaged.endpoint is immutable: the hosted cluster's objects are kept in "
+            "the external etcd at https://etcd.example.com:2379");
+  Edit([](json::object& o) { o["spec"].as_object()["etcd"] = json::object{{"managementType", "Managed"}}; });
+  Reconcile();
+  EXPECT_EQ(Condition(HostedClusterNow(), "ValidConfiguration", "message"),
+            "spec.etcd.managementType is immutable: the hosted cluster was created with Unmanaged "
+            "and its objects are kept in the external etcd at https://etcd.example.com:2379");
+  MakeUnmanaged("https://etcd.example.com:2379");
+  Reconcile();
+  EXPECT_EQ(Condition(HostedClusterNow(), "ValidConfiguration", "status"), "True");
+
+  // Deletion empties the cluster's own store and closes it.
+  Edit([](json::object& o) { o["metadata"].as_object()["deletionTimestamp"] = "2026-01-01T00:00:00Z"; });
+  Reconcile();
+  EXPECT_FALSE(clusters_->Exists("clusters-example"));
+  EXPECT_EQ(ExternalKeysUnder("/clusters-example/"), 0u);
+  EXPECT_EQ(stores_.closed, std::vector<std::string>{"clusters-example"});
+}
+
+TEST_F(UnmanagedEtcdTest, UnusableClientSecretAndUnreachableEtcdAreConditions) {
+  CreatePullSecret();
+  auto other = x509::IssueCertificate(ca_, {"someone-else", {}, {}, false, true});
+  ASSERT_TRUE(other.ok());
+  CreateEtcdSecret(other->key_pem);  // a key that is not the certificate's
+  CreateHostedCluster();
+  MakeUnmanaged("https://etcd.example.com:2379");
+  Reconcile();
+  json::object hc = HostedClusterNow();
+  EXPECT_EQ(Condition(hc, "ValidConfiguration", "status"), "False");
+  EXPECT_EQ(Condition(hc, "ValidConfiguration", "message"),
+            "etcd client secret \"etcd-client\" in namespace \"clusters\": the etcd client key "
+            "does not belong to the etcd client certificate");
+  EXPECT_FALSE(clusters_->Exists("clusters-example"));
+
+  ASSERT_TRUE(store_->Delete("/root/core/secrets/clusters/etcd-client").ok());
+  CreateEtcdSecret(client_.key_pem);
+  stores_.reachable = false;
+  std::chrono::milliseconds requeue{0};
+  EXPECT_FALSE(controller_->Reconcile("clusters/example", requeue).ok());  // retried with backoff
+  hc = HostedClusterNow();
+  EXPECT_EQ(Condition(hc, "EtcdAvailable", "status"), "False");
+  EXPECT_EQ(Condition(hc, "EtcdAvailable", "reason"), "EtcdUnavailable");
+  EXPECT_EQ(Condition(hc, "EtcdAvailable", "message"),
+            "the hosted cluster's objects cannot be kept in the external etcd at "
+            "https://etcd.example.com:2379: connection refused");
+  EXPECT_EQ(Condition(hc, "Available", "status"), "False");
+  EXPECT_FALSE(clusters_->Exists("clusters-example"));
+
+  stores_.reachable = true;
+  Reconcile();
+  hc = HostedClusterNow();
+  EXPECT_EQ(Condition(hc, "EtcdAvailable", "status"), "True");
+  EXPECT_EQ(Condition(hc, "Available", "status"), "True");
 }
 
 }  // namespace

@@ -185,6 +185,68 @@ TEST(ValidateHostedClusterTest, ReleaseAndPlatformConditions) {
   EXPECT_EQ(Validate(long_name).valid_configuration.status, "False");
 }
 
+// An Unmanaged etcd needs an https:// endpoint and a client secret with the three TLS keys;
+// each missing piece is named.
+TEST(ValidateHostedClusterTest, UnmanagedEtcdNeedsEndpointAndClientSecret) {
+  auto hc = HostedCluster("{}");
+  auto unmanaged = [&](const std::string& endpoint, const std::string& secret) {
+    json::object etcd{{"managementType", "Unmanaged"}};
+    json::object u;
+    if (!endpoint.empty()) u["endpoint"] = endpoint;
+    if (!secret.empty()) u["tls"] = json::object{{"clientSecret", json::object{{"name", secret}}}};
+    etcd["unmanaged"] = std::move(u);
+    hc["spec"].as_object()["etcd"] = std::move(etcd);
+  };
+  auto check = [&](const json::object* secret) {
+    ValidationInput in;
+    in.hosted_cluster = &hc;
+    in.pull_secret = &kPullSecret;
+    in.etcd_client_secret = secret;
+    in.supported_versions = {"4.17"};
+    return ValidateHostedCluster(in).valid_configuration;
+  };
+  const auto complete = json::parse(
+      R"({"data":{"etcd-client-ca.crt":"Q0E=","etcd-client.crt":"Q0VSVA==","etcd-client.key":"S0VZ"}})")
+                            .as_object();
+  unmanaged("https://etcd.example.com:2379", "etcd-client");
+  EXPECT_EQ(check(&complete).status, "True") << check(&complete).message;
+  EXPECT_TRUE(HasUnmanagedEtcd(hc));
+  EXPECT_EQ(check(nullptr).message,
+            "etcd client secret \"etcd-client\" (spec.etcd.unmanaged.tls.clientSecret.name) not "
+            "found in namespace \"clusters\"");
+  const auto partial = json::parse(R"({"data":{"etcd-client-ca.crt":"Q0E="}})").as_object();
+  EXPECT_EQ(check(&partial).message,
+            "etcd client secret \"etcd-client\" in namespace \"clusters\" has no etcd-client.crt, "
+            "etcd-client.key key (it needs etcd-client-ca.crt, etcd-client.crt and etcd-client.key)");
+
+  unmanaged("http://etcd.example.com:2379", "etcd-client");
+  EXPECT_EQ(check(&complete).status, "False");
+  EXPECT_EQ(check(&complete).message,
+            "spec.etcd.unmanaged.endpoint: etcd endpoint \"http://etcd.example.com:2379\" must be "
+            "an https:// URL");
+  unmanaged("https://etcd.example.com", "etcd-client");
+  EXPECT_EQ(check(&complete).message,
+            "spec.etcd.unmanaged.endpoint: etcd endpoint \"https://etcd.example.com\" must be of "
+            "the form https://<host>:<port>");
+  unmanaged("https://etcd.example.com:99999", "etcd-client");
+  EXPECT_EQ(check(&complete).status, "False");
+  unmanaged("https://etcd.example.com:2379/path", "etcd-client");
+  EXPECT_EQ(check(&complete).status, "False");
+  unmanaged("", "etcd-client");
+  EXPECT_EQ(check(&complete).message,
+            "spec.etcd.unmanaged.endpoint must be set for spec.etcd.managementType Unmanaged");
+  unmanaged("https://10.0.0.1:2379/", "");
+  EXPECT_EQ(check(&complete).message,
+            "spec.etcd.unmanaged.tls.clientSecret.name must be set for spec.etcd.managementType "
+            "Unmanaged");
+
+  hc["spec"].as_object()["etcd"] = json::object{{"managementType", "Elsewhere"}};
+  EXPECT_EQ(Validate(hc).valid_control_plane_configuration.reason, "UnsupportedEtcdManagementType");
+  hc["spec"].as_object()["etcd"] = json::object{{"managementType", "Managed"}};
+  EXPECT_EQ(Validate(hc).Blocking(), nullptr);
+  EXPECT_FALSE(HasUnmanagedEtcd(hc));
+}
+
 TEST(PausedUntilTest, TrueTimesAndGarbage) {
   const auto now = std::chrono::system_clock::from_time_t(1'800'000'000);  // 2027-01-15T08:00:00Z
   for (const char* active : {"", "false"}) {

@@ -181,6 +181,57 @@ TEST(EtcdTlsTest, ConnectsWithCaAndClientCertificate) {
   EXPECT_EQ((*insecure)->Get("/tls/k").status().code(), Code::kUnavailable);
 }
 
+std::string FileContents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The TLS material can be given as PEM contents instead of files; contents win over files.
+TEST(EtcdTlsTest, ConnectsWithPemContents) {
+  EtcdProcess::Options tls;
+  tls.tls = true;
+  EtcdProcess etcd(tls);
+  Status started = etcd.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+
+  EtcdOptions options;
+  options.endpoints = {"https://" + etcd.endpoint()};
+  options.ca_pem = FileContents(etcd.ca_file());
+  options.cert_pem = FileContents(etcd.client_cert_file());
+  options.key_pem = FileContents(etcd.client_key_file());
+  options.ca_file = "/nonexistent/ca.pem";  // not read: the contents are given
+  auto store = OpenEtcdStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto put = (*store)->Put("/pem/k", "v");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+
+  EtcdOptions cert_without_key = options;
+  cert_without_key.key_pem.clear();
+  EXPECT_EQ(OpenEtcdStore(cert_without_key).status().code(), Code::kInvalidArgument);
+
+  EtcdOptions wrong_ca = options;
+  wrong_ca.ca_pem = wrong_ca.cert_pem;  // a client certificate is no CA of the server
+  wrong_ca.dial_timeout = std::chrono::milliseconds(500);
+  auto untrusted = OpenEtcdStore(wrong_ca);
+  ASSERT_TRUE(untrusted.ok());
+  auto got = (*untrusted)->Get("/pem/k");
+  ASSERT_FALSE(got.ok());
+  // Why the etcd cannot be reached is said precisely, not only gRPC's "unavailable".
+  EXPECT_NE(got.status().message().find("the etcd's certificate is not trusted"), std::string::npos)
+      << got.status().message();
+
+  EtcdOptions no_client_cert = options;
+  no_client_cert.cert_pem.clear();
+  no_client_cert.key_pem.clear();
+  no_client_cert.dial_timeout = std::chrono::milliseconds(500);
+  auto anonymous = OpenEtcdStore(no_client_cert);
+  ASSERT_TRUE(anonymous.ok());
+  got = (*anonymous)->Get("/pem/k");
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.status().message().find("the etcd rejected the client certificate"), std::string::npos)
+      << got.status().message();
+}
+
 TEST(EtcdUnreachableTest, RequestsFailUnavailable) {
   auto store = Open({"127.0.0.1:" + std::to_string(FreePort())}, std::chrono::milliseconds(300));
   ASSERT_NE(store, nullptr);

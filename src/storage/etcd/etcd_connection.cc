@@ -62,7 +62,7 @@ Result<std::shared_ptr<Connection>> Connection::Open(const EtcdOptions& options)
     return InvalidArgument("etcd: dial and request timeouts must be positive");
   }
   std::vector<ParsedEndpoint> parsed;
-  bool tls = !options.ca_file.empty();
+  bool tls = !options.ca_file.empty() || !options.ca_pem.empty();
   for (const auto& e : options.endpoints) {
     auto p = ParseEndpoint(e);
     if (!p.ok()) return p.status();
@@ -74,35 +74,45 @@ Result<std::shared_ptr<Connection>> Connection::Open(const EtcdOptions& options)
       return InvalidArgument("etcd endpoint " + e + " is plain http but TLS is configured");
     }
   }
-  if (options.cert_file.empty() != options.key_file.empty()) {
-    return InvalidArgument("etcd: cert_file and key_file must be given together");
+  const bool has_cert = !options.cert_file.empty() || !options.cert_pem.empty();
+  const bool has_key = !options.key_file.empty() || !options.key_pem.empty();
+  if (has_cert != has_key) {
+    return InvalidArgument("etcd: a client certificate and its key must be given together");
   }
-  if (!tls && !options.cert_file.empty()) {
-    return InvalidArgument("etcd: a client certificate needs TLS (ca_file or https:// endpoints)");
+  if (!tls && has_cert) {
+    return InvalidArgument("etcd: a client certificate needs TLS (a CA or https:// endpoints)");
   }
 
+  // A PEM given as contents wins over the file naming it.
+  auto pem = [](const std::string& what, const std::string& contents,
+                const std::string& file) -> Result<std::string> {
+    if (!contents.empty()) return contents;
+    if (file.empty()) return std::string();
+    return ReadFile(what, file);
+  };
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::optional<TlsMaterial> tls_material;
   if (tls) {
     grpc::SslCredentialsOptions ssl;
-    if (!options.ca_file.empty()) {
-      auto ca = ReadFile("ca_file", options.ca_file);
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = std::move(*ca);
-    }
-    if (!options.cert_file.empty()) {
-      auto cert = ReadFile("cert_file", options.cert_file);
+    auto ca = pem("ca_file", options.ca_pem, options.ca_file);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = std::move(*ca);
+    if (has_cert) {
+      auto cert = pem("cert_file", options.cert_pem, options.cert_file);
       if (!cert.ok()) return cert.status();
-      auto key = ReadFile("key_file", options.key_file);
+      auto key = pem("key_file", options.key_pem, options.key_file);
       if (!key.ok()) return key.status();
       ssl.pem_cert_chain = std::move(*cert);
       ssl.pem_private_key = std::move(*key);
     }
+    tls_material = {ssl.pem_root_certs, ssl.pem_cert_chain, ssl.pem_private_key};
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
 
   std::shared_ptr<Connection> connection(new Connection(options));
+  connection->tls_ = std::move(tls_material);
   for (const auto& p : parsed) {
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(kMaxSendBytes);
@@ -151,7 +161,26 @@ Result<Endpoint*> Connection::Connected(const std::atomic<bool>* cancel) {
   std::string names;
   for (const auto& e : endpoints_) names += (names.empty() ? "" : ", ") + e->target;
   return Unavailable("etcd: no endpoint reachable within " +
-                     std::to_string(options_.dial_timeout.count()) + " ms (" + names + ")");
+                     std::to_string(options_.dial_timeout.count()) + " ms (" + names + ")" +
+                     WhyUnreachable(*endpoints_[first % n]));
+}
+
+std::string Connection::WhyUnreachable(Endpoint& endpoint) {
+  if (tls_) {
+    if (std::string why = ProbeTls(endpoint.target, *tls_); !why.empty()) return ": " + why;
+  }
+  // A call that does not wait for the channel fails with gRPC's account of the last attempt
+  // to connect.
+  grpc::ClientContext context;
+  context.set_wait_for_ready(false);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  etcdserverpb::RangeRequest request;
+  request.set_key("/");
+  request.set_limit(1);
+  etcdserverpb::RangeResponse response;
+  grpc::Status status = endpoint.kv->Range(&context, request, &response);
+  if (status.ok() || status.error_message().empty()) return "";
+  return ": " + status.error_message();
 }
 
 void Connection::MarkFailed(const Endpoint* endpoint) {

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "storage/etcd/etcd_store.h"
+#include "storage/etcd/tls_probe.h"
 #include "storage/etcd/proto/rpc.grpc.pb.h"
 
 namespace carrier::storage::etcd {
@@ -43,8 +45,11 @@ class Connection {
 
  private:
   explicit Connection(EtcdOptions options) : options_(std::move(options)) {}
+  // What gRPC last saw when connecting to `endpoint` (": <message>"), or "".
+  std::string WhyUnreachable(Endpoint& endpoint);
 
   EtcdOptions options_;
+  std::optional<TlsMaterial> tls_;  // with TLS: what the channels use, for ProbeTls
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   std::atomic<size_t> current_{0};
 };

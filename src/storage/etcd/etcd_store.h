@@ -17,6 +17,9 @@ namespace carrier::storage {
 struct EtcdOptions {
   std::vector<std::string> endpoints;        // "127.0.0.1:2379", "http://h:p" or "https://h:p"
   std::string ca_file, cert_file, key_file;  // TLS when ca_file is set (or https:// endpoints)
+  // The same as PEM contents (used instead of the files when set), so that credentials kept
+  // in a record (a logical cluster's own etcd) never have to be written to disk.
+  std::string ca_pem, cert_pem, key_pem;
   std::chrono::milliseconds dial_timeout{5000};
   std::chrono::milliseconds request_timeout{10000};
 };
