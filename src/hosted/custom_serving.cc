@@ -74,12 +74,31 @@ Result<NamedCertificate> ReadNamedCertificate(storage::Store& store, const std::
 
 }  // namespace
 
+namespace {
+
+const json::array* NamedCertificatesOf(const json::object& spec) {
+  return ArrayAt(ObjectAt(ObjectAt(ObjectAt(&spec, "configuration"), "apiServer"), "servingCerts"),
+                 "namedCertificates");
+}
+
+}  // namespace
+
+std::vector<std::string> NamedCertificateSecrets(const json::object& hosted_cluster) {
+  std::vector<std::string> out;
+  const json::object* spec = ObjectAt(&hosted_cluster, "spec");
+  const json::array* named = spec ? NamedCertificatesOf(*spec) : nullptr;
+  for (size_t i = 0; named != nullptr && i < named->size(); ++i) {
+    const std::string secret = StringAt(ObjectAt((*named)[i].if_object(), "servingCertificate"), "name");
+    if (!secret.empty()) out.push_back(secret);
+  }
+  return out;
+}
+
 Result<CustomServing> ReadCustomServing(storage::Store& store, const std::string& ns,
                                         const json::object& spec, const HostedPki& pki) {
   CustomServing out;
   const std::string path = "spec.configuration.apiServer.servingCerts.namedCertificates";
-  const json::array* named = ArrayAt(
-      ObjectAt(ObjectAt(ObjectAt(&spec, "configuration"), "apiServer"), "servingCerts"), "namedCertificates");
+  const json::array* named = NamedCertificatesOf(spec);
   for (size_t i = 0; named != nullptr && i < named->size(); ++i) {
     const json::object* entry = (*named)[i].if_object();
     const std::string field = path + "[" + std::to_string(i) + "]";

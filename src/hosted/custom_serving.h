@@ -28,6 +28,9 @@ struct CustomServing {
   std::string dns_name_ca_pem;
 };
 
+// The Secrets the named certificates of a HostedCluster name (in its namespace).
+std::vector<std::string> NamedCertificateSecrets(const boost::json::object& hosted_cluster);
+
 // Reads the named certificates' Secrets from `ns`. kInvalidArgument naming the entry and
 // what is wrong: a missing Secret or key, an unreadable certificate, a key that does not
 // belong to it, a name it does not cover.

@@ -9,6 +9,7 @@
 #include "controllers/objects.h"
 #include "controllers/workload.h"
 #include "hosted/crds.h"
+#include "hosted/custom_serving.h"
 #include "hosted/kubeconfig.h"
 #include "hosted/pki.h"
 #include "hosted/service_publishing.h"
@@ -156,6 +157,9 @@ void HostedClusterController::OnChange(const controllers::Change& change,
                         StringAt(ObjectAt(ObjectAt(hc, "spec"), "pullSecret"), "name"));
       if (hc != nullptr && HasUnmanagedEtcd(*hc)) {
         secrets.push_back(ref.namespace_ + "/" + UnmanagedEtcdSecretName(*hc));
+      }
+      for (const std::string& named : hc ? NamedCertificateSecrets(*hc) : std::vector<std::string>()) {
+        secrets.push_back(ref.namespace_ + "/" + named);
       }
       for (const std::string& secret : secrets) by_secret_[secret].insert(key);
       by_control_plane_[ControlPlaneNamespace(ref.namespace_, ref.name)] = key;

@@ -118,6 +118,11 @@ wait_for 30 test "$(condition broken Degraded | cut -d' ' -f1)" = True
 expect_contains "a named certificate whose Secret is missing" \
   "spec.configuration.apiServer.servingCerts.namedCertificates[0]: Secret clusters/missing-cert not found" \
   "$(condition broken Degraded)"
+k create secret tls missing-cert -n clusters --cert "$E2E_TMP/custom-chain.crt" --key "$E2E_TMP/custom.key" >/dev/null
+# The Secret created late wakes its HostedCluster, which then finds the name taken.
+name_taken() { condition broken Degraded | grep -q "host name api.custom.example.org is already published by cluster clusters-custom"; }
+wait_for 30 name_taken || fail "after its Secret appeared: $(condition broken Degraded)"
+echo "ok: the Secret created late wakes its HostedCluster, which reports the name another cluster serves"
 k delete hc broken -n clusters --timeout=60s >/dev/null
 k patch hc custom -n clusters --type json \
   -p '[{"op":"remove","path":"/spec/kubeAPIServerDNSName"},{"op":"remove","path":"/spec/configuration"}]' >/dev/null
