@@ -249,6 +249,11 @@ Status HostedClusterController::ReconcileLive(Context& c, std::chrono::milliseco
       requeue_after = std::chrono::duration_cast<std::chrono::milliseconds>(*pause->until - now) +
                       std::chrono::milliseconds(1);
     }
+    // Paused means nothing changes, not that the running control plane goes away: after a
+    // process restart its published addresses are served again as they were.
+    if (Status st = KeepServingWhilePaused(c); !st.ok()) {
+      spdlog::warn("hostedcluster {} (paused): {}", c.key, st.message());
+    }
     return WriteHostedCluster(c);
   }
   c.Set("ReconciliationActive", "True", "AsExpected", "Reconciliation active on resource");
@@ -502,7 +507,7 @@ Status HostedClusterController::EnsureControlPlane(Context& c) {
   return {};
 }
 
-Status HostedClusterController::EnsurePki(Context& c) {
+Result<HostedPki> HostedClusterController::ReadStoredPki(const Context& c) {
   std::map<std::string, std::map<std::string, std::string>> data;
   for (std::string_view secret : {kRootCaSecret, kServingSecret, kAdminClientSecret, kSigningKeySecret}) {
     auto got = GetObject(store_, BuiltInKey(kRoot, "secrets", c.cp, secret));
@@ -515,9 +520,23 @@ Status HostedClusterController::EnsurePki(Context& c) {
       }
     }
   }
+  return PkiFromSecrets(data);
+}
+
+Status HostedClusterController::KeepServingWhilePaused(Context& c) {
+  if (env_.publisher == nullptr || !env_.clusters->Exists(c.cp)) return {};
+  auto stored = ReadStoredPki(c);
+  if (!stored.ok()) return {};  // nothing to serve with until reconciliation resumes
+  c.pki = std::move(*stored);
+  if (auto custom = ReadCustomServing(store_, c.ns, c.Spec(), c.pki); custom.ok()) c.custom = std::move(*custom);
+  return EnsurePublished(c);
+}
+
+Status HostedClusterController::EnsurePki(Context& c) {
   const std::vector<std::string> sans = ServingNames(c.name, c.Spec(), HostPortOf(env_.server_url).first);
   const json::object annotations{{kClusterAnnotation, c.key}};
-  auto stored = PkiFromSecrets(data);
+  auto stored = ReadStoredPki(c);
+  if (!stored.ok() && stored.status().code() != Code::kDataLoss) return stored.status();
   if (stored.ok()) {
     c.pki = std::move(*stored);
     return RenewCertificates(c, sans);

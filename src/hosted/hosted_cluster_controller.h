@@ -36,6 +36,7 @@
 #include "cluster/logical_clusters.h"
 #include "controllers/controller_manager.h"
 #include "hosted/certificate_renewal.h"
+#include "hosted/pki.h"
 #include "hosted/service_publisher.h"
 
 namespace carrier::hosted {
@@ -86,6 +87,11 @@ class HostedClusterController : public controllers::Controller {
   // to create or rewrite anything.
   Status EnsureControlPlane(Context& c);
   Status EnsurePki(Context& c);
+  // The PKI kept in the control-plane namespace's Secrets (kDataLoss when one is missing).
+  Result<HostedPki> ReadStoredPki(const Context& c);
+  // Publishes a paused HostedCluster as its stored state says (nothing is written but what
+  // publishing keeps).
+  Status KeepServingWhilePaused(Context& c);
   // Reissues the serving and admin certificates that are due (certificate_renewal.h).
   Status RenewCertificates(Context& c, const std::vector<std::string>& serving_names);
   // Acts on a restart-date annotation the HostedControlPlane has not seen yet.

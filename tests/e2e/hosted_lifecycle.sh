@@ -8,6 +8,7 @@
 #   restart-date  setting hypershift.openshift.io/restart-date ends the hosted cluster's open
 #                 watches (kubectl get -w returns) and nothing else; the HostedControlPlane
 #                 records the value; the same value again restarts nothing;
+#   pause         a paused HostedCluster is still served (its Route) after a restart;
 #   bad flags     a renewal lead time not shorter than the validity is refused at start.
 # Usage: hosted_lifecycle.sh <carrier binary> <kubectl binary>
 source "$(dirname "$0")/lib.sh"
@@ -95,5 +96,25 @@ sleep 3
 kill -0 "$WATCH2" 2>/dev/null && echo "ok: an unchanged restart-date restarts nothing" ||
   fail "a write with the same restart-date ended the watch"
 kill "$WATCH2" 2>/dev/null
+
+# ---- A paused HostedCluster stays served across a restart ----
+k patch hc life -n clusters --type merge -p '{"spec":{"pausedUntil":"true"}}' >/dev/null
+paused() { condition life ReconciliationActive | grep -q '^False ReconciliationPaused'; }
+wait_for 30 paused || fail "the HostedCluster did not pause: $(condition life ReconciliationActive)"
+kubeconfig_of life
+kill "$CARRIER_PID"
+wait "$CARRIER_PID" 2>/dev/null
+rm -f "$CARRIER_DATA/admin.kubeconfig"
+start_carrier "$CARRIER" --hosted-certificate-validity 60s --hosted-certificate-renew-before 45s \
+  --node-monitor-grace-period 1h
+SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
+PORT=${SERVER##*:}
+route_answers() {  # the Route on the new shared port, with the paused cluster's own credentials
+  test "$(curl -s -o /dev/null -w '%{http_code}' --resolve "api.life.example.com:$PORT:127.0.0.1" \
+    --cacert "$E2E_TMP/life.root-ca" --cert "$E2E_TMP/life.crt" --key "$E2E_TMP/life.key" \
+    "https://api.life.example.com:$PORT/api/v1/namespaces")" = 200
+}
+wait_for 30 route_answers || fail "a paused HostedCluster is not served after a restart"
+echo "ok: a paused HostedCluster is served after a restart"
 
 finish
