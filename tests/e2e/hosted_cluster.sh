@@ -19,20 +19,8 @@ k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
 # unreachable (and tainting them) while the suite runs.
 # The HostedClusters publish their API servers through NodePort: twenty loopback ports that
 # are free now are the node port range.
-BASE=$(python3 - <<'PY'
-import random, socket
-while True:
-    base, socks = random.randrange(20000, 60000), []
-    try:
-        for p in range(base, base + 20):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
-)
+source "$(dirname "$0")/hosted_lib.sh"  # free_port_range, condition_is
+BASE=$(free_port_range 20)
 start_carrier "$CARRIER" --node-monitor-grace-period 1h --service-node-port-range "$BASE-$((BASE + 19))"
 SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
 CA="$CARRIER_DATA/pki/ca.crt"
@@ -114,7 +102,8 @@ hosted_cluster example | k apply -f - >/dev/null || fail "kubectl apply of the H
 k wait --for=condition=Available hostedcluster/example -n clusters --timeout=60s >/dev/null ||
   fail "hostedcluster/example did not become Available"
 progress() { k get hc "$1" -n clusters -o jsonpath='{.status.version.history[0].state}'; }
-wait_for 30 test "$(progress example)" = Completed || fail "the release never reached Completed"
+release_completed() { test "$(progress example)" = Completed; }
+wait_for 30 release_completed || fail "the release never reached Completed"
 expect_eq "kubectl get hc prints OpenShift's columns" \
   "NAME VERSION KUBECONFIG PROGRESS AVAILABLE PROGRESSING MESSAGE" \
   "$(k get hc -n clusters | head -1 | tr -s ' ')"
@@ -163,7 +152,8 @@ spec:
     image: quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64
 YAML
 np_message() { k get np example-workers -n clusters -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}'; }
-wait_for 30 test -n "$(np_message)" || fail "the NodePool got no Ready condition"
+has_np_message() { test -n "$(np_message)"; }
+wait_for 30 has_np_message || fail "the NodePool got no Ready condition"
 expect_eq "kubectl get np prints OpenShift's columns" \
   "NAME CLUSTER DESIRED NODES CURRENT NODES AUTOSCALING AUTOREPAIR VERSION UPDATINGVERSION UPDATINGCONFIG MESSAGE" \
   "$(k get nodepools -n clusters | head -1 | tr -s ' ')"
@@ -193,7 +183,8 @@ expect_eq "kubectl get clusterversion prints OpenShift's columns" "NAME VERSION 
 expect_eq "who the kubeconfig is" "system:admin" \
   "$(kh auth whoami -o jsonpath='{.status.userInfo.username}')"
 kh create deployment web --image=registry.example.com/web:1 >/dev/null || fail "creating a Deployment failed"
-wait_for 30 test -n "$(kh get rs -l app=web -o name 2>/dev/null)" ||
+has_web_rs() { test -n "$(kh get rs -l app=web -o name 2>/dev/null)"; }
+wait_for 30 has_web_rs ||
   fail "the hosted cluster's controllers made no ReplicaSet for the Deployment"
 expect_eq "the Deployment lives in the hosted cluster only" "" \
   "$(k get deployment web -n default -o name --ignore-not-found)"
@@ -222,7 +213,7 @@ condition() {  # <hc> <type> → "<status> <reason>: <message>"
   k get hc "$1" -n clusters -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}: {.status.conditions[?(@.type==\"$2\")].message}"
 }
 SERVICE_CIDR=10.134.0.0/16 hosted_cluster overlap | k apply -f - >/dev/null
-wait_for 30 test "$(condition overlap ValidConfiguration | cut -d' ' -f1)" = False
+wait_for 30 condition_is overlap ValidConfiguration False
 expect_eq "overlapping CIDRs" \
   "False InvalidConfiguration: spec.networking.serviceNetwork[0].cidr 10.134.0.0/16 overlaps spec.networking.clusterNetwork[0].cidr 10.132.0.0/14" \
   "$(condition overlap ValidConfiguration)"
@@ -230,7 +221,7 @@ expect_eq "Available says why" \
   "False InvalidConfiguration: spec.networking.serviceNetwork[0].cidr 10.134.0.0/16 overlaps spec.networking.clusterNetwork[0].cidr 10.132.0.0/14" \
   "$(condition overlap Available)"
 PULL_SECRET=late-secret hosted_cluster late | k apply -f - >/dev/null
-wait_for 30 test "$(condition late ValidConfiguration | cut -d' ' -f1)" = False
+wait_for 30 condition_is late ValidConfiguration False
 expect_eq "missing pull secret" \
   "False SecretNotFound: pull secret \"late-secret\" (spec.pullSecret.name) not found in namespace \"clusters\"" \
   "$(condition late ValidConfiguration)"
@@ -241,29 +232,29 @@ printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: late-secret, namespace: c
 k wait --for=condition=Available hostedcluster/late -n clusters --timeout=60s >/dev/null ||
   fail "creating the missing pull secret did not let hostedcluster/late become Available"
 PLATFORM=AWS hosted_cluster cloud | k apply -f - >/dev/null
-wait_for 30 test "$(condition cloud ValidHostedControlPlaneConfiguration | cut -d' ' -f1)" = False
+wait_for 30 condition_is cloud ValidHostedControlPlaneConfiguration False
 expect_eq "another platform is accepted and reported unsupported" \
   "False UnsupportedPlatform: platform type \"AWS\" is not supported by this management plane: the supported types are None and Agent" \
   "$(condition cloud ValidHostedControlPlaneConfiguration)"
 printf '%s\n' "$(hosted_cluster bad-image)" | sed 's|ocp-release:4.17.0-x86_64|ocp release|' | k apply -f - >/dev/null
-wait_for 30 test "$(condition bad-image ValidReleaseImage | cut -d' ' -f1)" = False
+wait_for 30 condition_is bad-image ValidReleaseImage False
 expect_contains "a malformed release image" "False InvalidImage: spec.release.image \"quay.io/openshift-release-dev/ocp release\"" \
   "$(condition bad-image ValidReleaseImage)"
 printf '%s\n' "$(hosted_cluster old)" | sed 's|4.17.0-x86_64|4.12.0-x86_64|' | k apply -f - >/dev/null
-wait_for 30 test "$(condition old SupportedHostedCluster | cut -d' ' -f1)" = False
+wait_for 30 condition_is old SupportedHostedCluster False
 expect_contains "an unsupported version" "False UnsupportedHostedCluster: release version 4.12.0 is not supported" \
   "$(condition old SupportedHostedCluster)"
 
 # pausedUntil: "true" stops reconciliation (a deleted secret stays deleted); removing it resumes.
 k patch hc example -n clusters --type merge -p '{"spec":{"pausedUntil":"true"}}' >/dev/null
-wait_for 30 test "$(condition example ReconciliationActive | cut -d' ' -f1)" = False
+wait_for 30 condition_is example ReconciliationActive False
 expect_contains "paused" "False ReconciliationPaused: Reconciliation paused until" \
   "$(condition example ReconciliationActive)"
 expect_eq "the pause is copied to the HostedControlPlane" true \
   "$(k get hcp example -n clusters-example -o jsonpath='{.spec.pausedUntil}')"
 k delete secret example-kubeadmin-password -n clusters >/dev/null
 k patch hc example -n clusters --type json -p '[{"op":"remove","path":"/spec/pausedUntil"}]' >/dev/null
-wait_for 30 test "$(condition example ReconciliationActive | cut -d' ' -f1)" = True ||
+wait_for 30 condition_is example ReconciliationActive True ||
   fail "removing pausedUntil did not resume reconciliation"
 wait_for 30 k get secret example-kubeadmin-password -n clusters ||
   fail "the resumed controller did not restore example-kubeadmin-password"

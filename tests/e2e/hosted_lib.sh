@@ -2,6 +2,24 @@
 # `clusters` with a pull secret, HostedCluster manifests, conditions, kubeconfigs and the
 # certificates presented by a listener.
 
+# free_port_range <count>: prints the first of <count> consecutive loopback ports free now.
+free_port_range() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+count = int(sys.argv[1])
+while True:
+    base, socks = random.randrange(20000, 60000), []
+    try:
+        for p in range(base, base + count):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+PY
+}
+
 create_clusters_namespace() {
   k apply -f - >/dev/null <<'YAML'
 apiVersion: v1
@@ -52,6 +70,7 @@ YAML
 condition() {  # <hc> <type> → "<status> <reason>: <message>"
   k get hc "$1" -n clusters -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}: {.status.conditions[?(@.type==\"$2\")].message}"
 }
+condition_is() { test "$(condition "$1" "$2" | cut -d' ' -f1)" = "$3"; }  # <hc> <type> <status>
 kubeconfig_of() {  # <hc> → writes $E2E_TMP/<hc>.kubeconfig, its client cert/key and the hosted root CA
   k get secret "$1-admin-kubeconfig" -n clusters -o jsonpath='{.data.kubeconfig}' | base64 -d >"$E2E_TMP/$1.kubeconfig"
   python3 - "$E2E_TMP/$1.kubeconfig" "$E2E_TMP/$1" <<'PY'

@@ -16,28 +16,14 @@ KUBECTL=$2
 k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
 
 # Ten consecutive loopback ports that are free now: the node port range.
-BASE=$(python3 - <<'PY'
-import random, socket
-while True:
-    base = random.randrange(20000, 60000)
-    try:
-        socks = []
-        for p in range(base, base + 10):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-PY
-)
+source "$(dirname "$0")/hosted_lib.sh"
+BASE=$(free_port_range 10)
 LAST=$((BASE + 9))
 start_carrier "$CARRIER" --service-node-port-range "$BASE-$LAST" --node-monitor-grace-period 1h
 SERVER=$(grep 'server:' "$KUBECONFIG" | awk '{print $2}')
 PORT=${SERVER##*:}
 MGMT_CA="$CARRIER_DATA/pki/ca.crt"
 
-source "$(dirname "$0")/hosted_lib.sh"
 create_clusters_namespace
 
 # ---- Route ----
@@ -114,7 +100,7 @@ expect_eq "the custom name presents the named certificate" yes "$(verifies "$E2E
 expect_eq "the custom control-plane kubeconfig exists" secret/custom-admin-kubeconfig \
   "$(k get secret custom-admin-kubeconfig -n clusters-custom -o name)"
 custom_cluster broken missing-cert | k apply -f - >/dev/null
-wait_for 30 test "$(condition broken Degraded | cut -d' ' -f1)" = True
+wait_for 30 condition_is broken Degraded True
 expect_contains "a named certificate whose Secret is missing" \
   "spec.configuration.apiServer.servingCerts.namedCertificates[0]: Secret clusters/missing-cert not found" \
   "$(condition broken Degraded)"
@@ -157,7 +143,7 @@ hosted_cluster np-b "      type: NodePort
       nodePort:
         address: api.np-b.example.com
         port: $NP" | k apply -f - >/dev/null
-wait_for 30 test "$(condition np-b KubeAPIServerAvailable | cut -d' ' -f1)" = False
+wait_for 30 condition_is np-b KubeAPIServerAvailable False
 expect_contains "the same explicit port is refused clearly" \
   "False ServicePublishingFailed: the API server cannot be published: node port $NP is already held by Service clusters-np-a/kube-apiserver" \
   "$(condition np-b KubeAPIServerAvailable)"

@@ -15,6 +15,7 @@ CARRIER=$1
 KUBECTL=$2
 [ -x "$KUBECTL" ] || { echo "kubectl not found at $KUBECTL" >&2; exit 1; }
 k() { "$KUBECTL" --cache-dir "$E2E_TMP/kube-cache" "$@"; }
+source "$(dirname "$0")/hosted_lib.sh"  # create_clusters_namespace, condition
 
 # ---- The external etcd: a CA, a server certificate for 127.0.0.1, client certificates ----
 PKI="$E2E_TMP/etcd-pki"
@@ -83,21 +84,7 @@ for (key,) in rows:
 PY
 }
 
-k apply -f - >/dev/null <<'YAML'
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: clusters
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: pull-secret
-  namespace: clusters
-type: kubernetes.io/dockerconfigjson
-data:
-  .dockerconfigjson: eyJhdXRocyI6e319
-YAML
+create_clusters_namespace
 etcd_secret() {  # <name> <client certificate name>
   k create secret generic "$1" -n clusters --from-file=etcd-client-ca.crt="$PKI/etcd-ca.crt" \
     --from-file=etcd-client.crt="$PKI/$2.crt" --from-file=etcd-client.key="$PKI/$2.key" >/dev/null
@@ -130,12 +117,6 @@ spec:
     servicePublishingStrategy:
       type: LoadBalancer
 YAML
-}
-condition() {  # <hc> <type> → "<status> <reason>: <message>"
-  k get hc "$1" -n clusters -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}: {.status.conditions[?(@.type==\"$2\")].message}"
-}
-condition_is() {  # <hc> <type> <status>: for wait_for, which runs it again each time
-  test "$(condition "$1" "$2" | cut -d' ' -f1)" = "$3"
 }
 hosted_cluster example etcd-client | k apply -f - >/dev/null || fail "kubectl apply of the HostedCluster failed"
 k wait --for=condition=Available hostedcluster/example -n clusters --timeout=60s >/dev/null ||

@@ -119,7 +119,8 @@ k get pods -w >"$E2E_TMP/watch.out" 2>&1 &
 WATCH=$!
 wait_for 10 grep -q web "$E2E_TMP/watch.out"
 k label pod web seen=yes >/dev/null
-wait_for 10 test "$(grep -c web "$E2E_TMP/watch.out")" -ge 2
+watch_saw_two() { test "$(grep -c web "$E2E_TMP/watch.out")" -ge 2; }
+wait_for 10 watch_saw_two
 kill $WATCH 2>/dev/null
 expect_eq "get -w printed the object again after the change" "yes" \
   "$([ "$(grep -c '^web' "$E2E_TMP/watch.out")" -ge 2 ] && echo yes || cat "$E2E_TMP/watch.out")"

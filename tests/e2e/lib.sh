@@ -32,6 +32,8 @@ expect_contains() {
 }
 
 # wait_for <seconds> <command...>: retries the command until it succeeds or time runs out.
+# Its arguments are expanded once, by the caller: wrap a check that reads "$(...)" in a
+# function.
 wait_for() {
   local deadline=$((SECONDS + $1))
   shift
