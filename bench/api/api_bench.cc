@@ -18,11 +18,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_flags.h"
 #include "carrier_server.h"
 #include "load_client.h"
 #include "storage/etcd/etcd_raw.h"
@@ -68,40 +68,24 @@ void PrintErrors(const char* what, const std::vector<std::string>& samples, int6
 
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  auto usage = [] {
-    std::fprintf(stderr,
-                 "usage: api_bench --carrier BINARY [--seconds N] [--get-seconds N]\n"
-                 "                 [--concurrency 1,16,64] [--object-bytes N] [--list-objects N]\n"
-                 "                 [--list-runs N] [--watchers N] [--watch-writes N]\n"
-                 "                 [--client-threads N]\n");
-    std::exit(2);
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc) usage();
-    std::string v = argv[++i];
-    if (arg == "--carrier") c.carrier = v;
-    else if (arg == "--seconds") c.seconds = std::atof(v.c_str());
-    else if (arg == "--get-seconds") c.get_seconds = std::atof(v.c_str());
-    else if (arg == "--object-bytes") c.object_bytes = static_cast<size_t>(std::atol(v.c_str()));
-    else if (arg == "--list-objects") c.list_objects = std::atoi(v.c_str());
-    else if (arg == "--list-runs") c.list_runs = std::atoi(v.c_str());
-    else if (arg == "--watchers") c.watchers = std::atoi(v.c_str());
-    else if (arg == "--watch-writes") c.watch_writes = std::atoi(v.c_str());
-    else if (arg == "--client-threads") c.client_threads = std::atoi(v.c_str());
-    else if (arg == "--concurrency") {
-      c.concurrency.clear();
-      std::istringstream in(v);
-      std::string part;
-      while (std::getline(in, part, ',')) c.concurrency.push_back(std::atoi(part.c_str()));
-    } else {
-      usage();
-    }
-  }
-  if (c.carrier.empty() || c.seconds <= 0 || c.get_seconds <= 0 || c.list_runs <= 0 ||
-      c.client_threads <= 0 || c.concurrency.empty()) {
-    usage();
-  }
+  bench::BenchFlags flags(
+      "usage: api_bench --carrier BINARY [--seconds N] [--get-seconds N]\n"
+      "                 [--concurrency 1,16,64] [--object-bytes N] [--list-objects N]\n"
+      "                 [--list-runs N] [--watchers N] [--watch-writes N]\n"
+      "                 [--client-threads N]\n");
+  flags.Add("--carrier", c.carrier)
+      .Add("--seconds", c.seconds)
+      .Add("--get-seconds", c.get_seconds)
+      .Add("--concurrency", c.concurrency)
+      .Add("--object-bytes", c.object_bytes)
+      .Add("--list-objects", c.list_objects)
+      .Add("--list-runs", c.list_runs)
+      .Add("--watchers", c.watchers)
+      .Add("--watch-writes", c.watch_writes)
+      .Add("--client-threads", c.client_threads);
+  flags.Parse(argc, argv);
+  flags.Require(!c.carrier.empty() && c.seconds > 0 && c.get_seconds > 0 && c.list_runs > 0 &&
+                c.client_threads > 0 && !c.concurrency.empty());
   return c;
 }
 

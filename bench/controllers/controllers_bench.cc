@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_flags.h"
 #include "carrier_server.h"
 #include "load_client.h"
 #include "storage/etcd/etcd_raw.h"
@@ -68,36 +69,26 @@ struct Config {
 
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  auto usage = [] {
-    std::fprintf(stderr,
-                 "usage: controllers_bench --carrier BINARY [--nodes N] [--pods N]\n"
-                 "                         [--namespaces N] [--concurrency N] [--bind-timeout S]\n"
-                 "                         [--etcd-seconds S] [--clusters N] [--settle-seconds S]\n"
-                 "                         [--idle-seconds S] [--client-threads N]\n");
-    std::exit(2);
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc) usage();
-    std::string v = argv[++i];
-    if (arg == "--carrier") c.carrier = v;
-    else if (arg == "--nodes") c.nodes = std::atoi(v.c_str());
-    else if (arg == "--pods") c.pods = std::atoi(v.c_str());
-    else if (arg == "--namespaces") c.namespaces = std::atoi(v.c_str());
-    else if (arg == "--concurrency") c.concurrency = std::atoi(v.c_str());
-    else if (arg == "--bind-timeout") c.bind_timeout = std::atof(v.c_str());
-    else if (arg == "--etcd-seconds") c.etcd_seconds = std::atof(v.c_str());
-    else if (arg == "--clusters") c.clusters = std::atoi(v.c_str());
-    else if (arg == "--settle-seconds") c.settle_seconds = std::atof(v.c_str());
-    else if (arg == "--idle-seconds") c.idle_seconds = std::atof(v.c_str());
-    else if (arg == "--client-threads") c.client_threads = std::atoi(v.c_str());
-    else usage();
-  }
-  if (c.carrier.empty() || c.nodes <= 0 || c.pods <= 0 || c.namespaces <= 0 ||
-      c.concurrency <= 0 || c.bind_timeout <= 0 || c.etcd_seconds <= 0 || c.clusters < 0 ||
-      c.settle_seconds < 0 || c.idle_seconds <= 0 || c.client_threads <= 0) {
-    usage();
-  }
+  bench::BenchFlags flags(
+      "usage: controllers_bench --carrier BINARY [--nodes N] [--pods N]\n"
+      "                         [--namespaces N] [--concurrency N] [--bind-timeout S]\n"
+      "                         [--etcd-seconds S] [--clusters N] [--settle-seconds S]\n"
+      "                         [--idle-seconds S] [--client-threads N]\n");
+  flags.Add("--carrier", c.carrier)
+      .Add("--nodes", c.nodes)
+      .Add("--pods", c.pods)
+      .Add("--namespaces", c.namespaces)
+      .Add("--concurrency", c.concurrency)
+      .Add("--bind-timeout", c.bind_timeout)
+      .Add("--etcd-seconds", c.etcd_seconds)
+      .Add("--clusters", c.clusters)
+      .Add("--settle-seconds", c.settle_seconds)
+      .Add("--idle-seconds", c.idle_seconds)
+      .Add("--client-threads", c.client_threads);
+  flags.Parse(argc, argv);
+  flags.Require(!c.carrier.empty() && c.nodes > 0 && c.pods > 0 && c.namespaces > 0 &&
+                c.concurrency > 0 && c.bind_timeout > 0 && c.etcd_seconds > 0 && c.clusters >= 0 &&
+                c.settle_seconds >= 0 && c.idle_seconds > 0 && c.client_threads > 0);
   return c;
 }
 

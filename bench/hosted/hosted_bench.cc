@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_flags.h"
 #include "availability.h"
 #include "carrier_server.h"
 #include "kubeconfig_check.h"
@@ -73,46 +74,32 @@ struct Config {
   unsigned seed = 1;
 };
 
-std::vector<int> ParseSizes(const std::string& text) {
-  std::vector<int> sizes;
-  std::istringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) sizes.push_back(std::atoi(item.c_str()));
-  return sizes;
-}
-
 Config ParseArgs(int argc, char** argv) {
   Config c;
-  auto usage = [] {
-    std::fprintf(stderr,
-                 "usage: hosted_bench --carrier BINARY [--sizes N,N,...] [--clusters N]\n"
-                 "                    [--concurrency N] [--timeout S] [--settle-seconds S]\n"
-                 "                    [--idle-seconds S] [--sample N] [--client-threads N]\n"
-                 "                    [--seed N]\n");
-    std::exit(2);
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc) usage();
-    std::string v = argv[++i];
-    if (arg == "--carrier") c.carrier = v;
-    else if (arg == "--sizes") c.sizes = ParseSizes(v);
-    else if (arg == "--clusters") c.sizes = {std::atoi(v.c_str())};
-    else if (arg == "--concurrency") c.concurrency = std::atoi(v.c_str());
-    else if (arg == "--timeout") c.timeout = std::atof(v.c_str());
-    else if (arg == "--settle-seconds") c.settle_seconds = std::atof(v.c_str());
-    else if (arg == "--idle-seconds") c.idle_seconds = std::atof(v.c_str());
-    else if (arg == "--sample") c.sample = std::atoi(v.c_str());
-    else if (arg == "--client-threads") c.client_threads = std::atoi(v.c_str());
-    else if (arg == "--seed") c.seed = static_cast<unsigned>(std::atol(v.c_str()));
-    else usage();
-  }
+  bench::BenchFlags flags(
+      "usage: hosted_bench --carrier BINARY [--sizes N,N,...] [--clusters N]\n"
+      "                    [--concurrency N] [--timeout S] [--settle-seconds S]\n"
+      "                    [--idle-seconds S] [--sample N] [--client-threads N]\n"
+      "                    [--seed N]\n");
+  flags.Add("--carrier", c.carrier)
+      .Add("--sizes", c.sizes)
+      .Add("--clusters",
+           [&c](const std::string& v) {
+             c.sizes = bench::ParseIntList(v);
+             return c.sizes.size() == 1;
+           })
+      .Add("--concurrency", c.concurrency)
+      .Add("--timeout", c.timeout)
+      .Add("--settle-seconds", c.settle_seconds)
+      .Add("--idle-seconds", c.idle_seconds)
+      .Add("--sample", c.sample)
+      .Add("--client-threads", c.client_threads)
+      .Add("--seed", c.seed);
+  flags.Parse(argc, argv);
   const bool sizes_ok = !c.sizes.empty() &&
                         std::all_of(c.sizes.begin(), c.sizes.end(), [](int n) { return n > 0; });
-  if (c.carrier.empty() || !sizes_ok || c.concurrency <= 0 || c.timeout <= 0 ||
-      c.settle_seconds < 0 || c.idle_seconds <= 0 || c.sample < 0 || c.client_threads <= 0) {
-    usage();
-  }
+  flags.Require(!c.carrier.empty() && sizes_ok && c.concurrency > 0 && c.timeout > 0 &&
+                c.settle_seconds >= 0 && c.idle_seconds > 0 && c.sample >= 0 && c.client_threads > 0);
   return c;
 }
 
