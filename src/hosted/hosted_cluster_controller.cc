@@ -65,6 +65,11 @@ json::object NamespaceObject(std::string_view name, json::object labels, json::o
                       {"status", json::object{{"phase", "Active"}}}};
 }
 
+// When the first of the PKI's leaf certificates (serving, admin) is due for renewal.
+std::chrono::system_clock::time_point NextRenewal(const HostedPki& pki, const CertificatePolicy& policy) {
+  return std::min(RenewalDue(pki.serving.cert_pem, policy), RenewalDue(pki.admin.cert_pem, policy));
+}
+
 }  // namespace
 
 struct HostedClusterController::Context {
@@ -556,8 +561,7 @@ Status HostedClusterController::EnsurePki(Context& c) {
     const std::string type = name == kSigningKeySecret ? "Opaque" : "kubernetes.io/tls";
     CARRIER_RETURN_IF_ERROR(PutSecret(store_, c.cp, name, type, fields, annotations, {}, c.changed));
   }
-  c.next_renewal = std::min(RenewalDue(c.pki.serving.cert_pem, env_.certificates),
-                            RenewalDue(c.pki.admin.cert_pem, env_.certificates));
+  c.next_renewal = NextRenewal(c.pki, env_.certificates);
   return {};
 }
 
@@ -585,8 +589,7 @@ Status HostedClusterController::RenewCertificates(Context& c, const std::vector<
                                       PkiSecrets(c.pki).at(std::string(kAdminClientSecret)),
                                       annotations, {}, c.changed));
   }
-  c.next_renewal = std::min(RenewalDue(c.pki.serving.cert_pem, policy),
-                            RenewalDue(c.pki.admin.cert_pem, policy));
+  c.next_renewal = NextRenewal(c.pki, policy);
   return {};
 }
 
